@@ -1,0 +1,73 @@
+// The engine's public vocabulary, shared by the Wasm wrapper, the oracle, the
+// benchmark peer and the layers above. Numbers here mirror assembly/ constants
+// (docs/formats.md is the contract).
+
+export const Access = { READ: 1, WRITE: 2, EXEC: 4, USER: 8 } as const;
+export const Perm = { R: 1, W: 2, X: 4, U: 8 } as const;
+
+export const FaultReason = {
+  NONE: 0,
+  TRANSLATION: 1,
+  PERMISSION: 2,
+  RESERVED: 3,
+  ADDRESS_SIZE: 4,
+  EXTERNAL: 5,
+} as const;
+export type FaultReasonCode = (typeof FaultReason)[keyof typeof FaultReason];
+
+export const FormatId = { 'x86-64': 1, 'vtd-ss': 2 } as const;
+export type FormatName = keyof typeof FormatId;
+
+export const Replacement = { lru: 0, random: 1, 'round-robin': 2 } as const;
+export type ReplacementName = keyof typeof Replacement;
+
+/** Result of one translation, the same shape from the engine and the oracle. */
+export interface Translation {
+  /** 0 when translated, else a FaultReason. */
+  fault: number;
+  /** 1 = the space's own walk, 2 = the parent's walk (nested). 0 when translated. */
+  stage: number;
+  /** Level of the entry that decided the outcome (leaf level on success). */
+  level: number;
+  /** Output physical address on success; the fault address (docs/formats.md) otherwise. */
+  addr: bigint;
+  /** Normalised permissions (Perm bits) on success, 0 on a fault. */
+  perms: number;
+  /** log2 of the translation's page size on success, 0 on a fault. */
+  pageShift: number;
+}
+
+/** Host physical memory as the oracle and the plain-TypeScript peer see it. */
+export interface PhysMemory {
+  /** The 64-bit little-endian word at `pa`, or undefined when the frame is not backed. */
+  read64(pa: bigint): bigint | undefined;
+  /** Stores a word; backs the frame if needed. */
+  write64(pa: bigint, value: bigint): void;
+}
+
+/** A translation context as the oracle sees it. */
+export interface SpaceDescriptor {
+  format: FormatName;
+  levels: number;
+  /** Root table address (a GPA when `parent` is set). */
+  root: bigint;
+  /** Set accessed/dirty bits while walking. */
+  ad: boolean;
+  parent?: SpaceDescriptor;
+}
+
+/**
+ * Backing store for user memory and DMA: 4 KiB frames of the engine's simulated
+ * host physical memory. The engine implements it; layers above (uAPI user memory,
+ * vendor models) only use this interface.
+ */
+export interface FrameStore {
+  /** Allocates and backs one zeroed 4 KiB frame; undefined when memory is exhausted. */
+  allocFrame(): bigint | undefined;
+  /** Returns a frame obtained from allocFrame. */
+  freeFrame(pa: bigint): void;
+  /** Copies bytes out of physical memory; throws RangeError on an unbacked frame. */
+  read(pa: bigint, length: number): Uint8Array;
+  /** Copies bytes into physical memory, backing frames as needed. */
+  write(pa: bigint, bytes: Uint8Array): void;
+}
