@@ -1,0 +1,51 @@
+// Intel VT-d second-stage tables (3/4/5 levels). No present bit: an entry is present
+// when R or W is set. Bits: R 0, W 1, X 2, PS 7, A 8, D 9, address 51:12.
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, aboveWidth } from './common';
+
+const R: u64 = 1;
+const W: u64 = 2;
+const X: u64 = 4;
+const PS: u64 = 0x80;
+const RESERVED_2M: u64 = 0x1F_F000;
+const RESERVED_1G: u64 = 0x3FFF_F000;
+
+@final @unmanaged export class VtdSs {
+  @inline inputOk(iova: u64, levels: u32): bool {
+    return (iova >> <u64>levelShift(levels)) == 0;
+  }
+  @inline rangeOk(first: u64, last: u64, levels: u32): bool {
+    return first <= last && this.inputOk(last, levels);
+  }
+  @inline present(pte: u64): bool { return (pte & (R | W)) != 0; }
+  @inline isLeaf(pte: u64, level: u32): bool { return level == 0 || ((pte & PS) != 0 && level <= 2); }
+  @inline reserved(pte: u64, level: u32, paMask: u64): bool {
+    if (aboveWidth(pte, paMask)) return true;
+    if (level == 0 || !(pte & PS)) return false;
+    if (level >= 3) return true;
+    return (pte & (level == 1 ? RESERVED_2M : RESERVED_1G)) != 0;
+  }
+  @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
+  @inline leafAddr(pte: u64, level: u32): u64 {
+    return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
+  }
+  @inline perms(pte: u64): u32 {
+    // A second stage has no privilege notion: U always.
+    return PERM_U | ((pte & R) ? PERM_R : 0) | ((pte & W) ? PERM_W : 0) | ((pte & X) ? PERM_X : 0);
+  }
+  @inline accessedBit(): u64 { return 0x100; }
+  @inline dirtyBit(): u64 { return 0x200; }
+  @inline canLeaf(level: u32): bool { return level <= 2; }
+  /** A leaf with neither R nor W would read as not present. */
+  @inline mappable(perms: u32): bool { return (perms & (PERM_R | PERM_W)) != 0; }
+  @inline makeTable(pa: u64): u64 { return pa | R | W | X; }
+  @inline makeLeaf(pa: u64, level: u32, perms: u32): u64 {
+    let pte = pa;
+    if (perms & PERM_R) pte |= R;
+    if (perms & PERM_W) pte |= W;
+    if (perms & PERM_X) pte |= X;
+    if (level > 0) pte |= PS;
+    return pte;
+  }
+}
+
+export const VTD_SS_FORMAT = changetype<VtdSs>(0);

@@ -1,0 +1,55 @@
+// x86-64 4/5-level paging as read by an IOMMU first stage (VT-d FS, AMD v2).
+// Bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, address 51:12, XD 63 (docs/formats.md).
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, aboveWidth } from './common';
+
+const P: u64 = 1;
+const RW: u64 = 2;
+const US: u64 = 4;
+const PS: u64 = 0x80;
+const XD: u64 = 1 << 63;
+/** Large-page address bits that must be zero (bit 12 is PAT, not an address bit). */
+const RESERVED_2M: u64 = 0x1F_E000;
+const RESERVED_1G: u64 = 0x3FFF_E000;
+
+@final @unmanaged export class X86_64 {
+  @inline inputOk(iova: u64, levels: u32): bool {
+    // Canonical: the bits above the top index bit are copies of it.
+    const top = <u64>(levelShift(levels) - 1);
+    const high = <i64>iova >> <i64>top;
+    return high == 0 || high == -1;
+  }
+  /** A range may not cross the non-canonical hole: both ends canonical, in the same half. */
+  @inline rangeOk(first: u64, last: u64, levels: u32): bool {
+    return this.inputOk(first, levels) && this.inputOk(last, levels) && (<i64>(first ^ last)) >= 0;
+  }
+  @inline present(pte: u64): bool { return (pte & P) != 0; }
+  @inline isLeaf(pte: u64, level: u32): bool { return level == 0 || ((pte & PS) != 0 && level <= 2); }
+  @inline reserved(pte: u64, level: u32, paMask: u64): bool {
+    if (aboveWidth(pte, paMask)) return true;
+    if (level == 0 || !(pte & PS)) return false;
+    if (level >= 3) return true;
+    return (pte & (level == 1 ? RESERVED_2M : RESERVED_1G)) != 0;
+  }
+  @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
+  @inline leafAddr(pte: u64, level: u32): u64 {
+    return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
+  }
+  @inline perms(pte: u64): u32 {
+    return PERM_R | ((pte & RW) ? PERM_W : 0) | ((pte & US) ? PERM_U : 0) | ((pte & XD) ? 0 : PERM_X);
+  }
+  @inline accessedBit(): u64 { return 0x20; }
+  @inline dirtyBit(): u64 { return 0x40; }
+  @inline canLeaf(level: u32): bool { return level <= 2; }
+  @inline mappable(perms: u32): bool { return true; }
+  @inline makeTable(pa: u64): u64 { return pa | P | RW | US; }
+  @inline makeLeaf(pa: u64, level: u32, perms: u32): u64 {
+    let pte = pa | P;
+    if (perms & PERM_W) pte |= RW;
+    if (perms & PERM_U) pte |= US;
+    if (!(perms & PERM_X)) pte |= XD;
+    if (level > 0) pte |= PS;
+    return pte;
+  }
+}
+
+export const X86_64_FORMAT = changetype<X86_64>(0);

@@ -1,0 +1,126 @@
+// The raw Wasm ABI: everything the TypeScript engine (or any Wasm host) calls.
+// Hot entry points take and return plain numbers (translateBatch, translateOne);
+// cold ones (setup, mapping, invalidation) may take u64 values (BigInt in JS).
+// docs/wasm-abi.md documents each export.
+import {
+  computeLayout, countersBase, spacesBase, faultRingBase, faultRingCapacity, batchCapacity,
+  batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase, layoutEnd,
+  paBits, cacheDescBase, CACHE_COUNT, CACHE_IOTLB,
+} from './layout';
+import { layoutCaches, cacheSpan, descAt, D_SETS } from './cache';
+import { frameOffset, backFrame, unbackFrame, physFramesInUse, physFramesFree } from './phys';
+import { spaceAt, spaceValid, S_FORMAT, debugSetStamp, stampNow } from './spaces';
+import { FORMAT_X86_64 } from './formats/ids';
+import { X86_64_FORMAT } from './formats/x86-64';
+import { VTD_SS_FORMAT } from './formats/vtd-ss';
+import { mapRange, unmapRange, BUILD_BAD_SPACE } from './build';
+import { spaceOwned } from './space-table';
+import { setRangeProbeLimit } from './invalidate';
+import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
+import { COUNTER_COUNT } from './counters';
+import { walkDispatch } from './translate';
+import { resAddr, resStage } from './walk';
+import './abort';
+
+export {
+  translateBatch, translateOne, lastPerms, lastShift, lastLevel, lastGpa, lastFault,
+} from './translate';
+export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceRoot } from './space-table';
+export { allocatorCreate } from './allocators';
+export { invalidateRange, invalidateSpace, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
+export { resolveThroughSpace } from './resolve';
+
+const INIT_OK: i32 = 0;
+const INIT_BAD_GEOMETRY: i32 = -1;
+const INIT_NO_MEMORY: i32 = -2;
+
+let initialised = false;
+
+@inline function isPowerOfTwo(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
+
+/**
+ * Lays out memory and grows it once. Geometry: sets are powers of two (0 = cache
+ * off), ways 1..64. `physBits` 32..46. Returns 0 or a negative code.
+ */
+export function init(
+  physBits: u32, frames: u32, spaces: u32, groups: u32, allocators: u32, faults: u32, batch: u32,
+  iotlbSets: u32, iotlbWays: u32, policy: u32, walkSets: u32, walkWays: u32, tableSets: u32, tableWays: u32,
+  probeLimit: u32,
+): i32 {
+  if (initialised) return INIT_BAD_GEOMETRY;
+  if (physBits < 32 || physBits > 46 || spaces == 0 || groups == 0 || allocators == 0 || faults == 0 || batch == 0) return INIT_BAD_GEOMETRY;
+  if (policy > 2) return INIT_BAD_GEOMETRY;
+  if (iotlbSets && (!isPowerOfTwo(iotlbSets) || iotlbWays == 0 || iotlbWays > 64)) return INIT_BAD_GEOMETRY;
+  if (walkSets && (!isPowerOfTwo(walkSets) || walkWays == 0 || walkWays > 64)) return INIT_BAD_GEOMETRY;
+  if (tableSets && (!isPowerOfTwo(tableSets) || tableWays == 0 || tableWays > 64)) return INIT_BAD_GEOMETRY;
+  const span = cacheSpan(iotlbSets, iotlbWays, walkSets, walkWays, tableSets, tableWays);
+  const end = computeLayout(__heap_base, spaces, groups, allocators, faults, batch, span, physBits, frames);
+  const pagesNeeded = <i32>((end + 0xFFFF) >> 16);
+  const pagesNow = memory.size();
+  if (pagesNeeded > pagesNow && memory.grow(pagesNeeded - pagesNow) < 0) return INIT_NO_MEMORY;
+  layoutCaches(iotlbSets, iotlbWays, policy, walkSets, walkWays, tableSets, tableWays);
+  setRangeProbeLimit(probeLimit ? probeLimit : iotlbSets);
+  initialised = true;
+  return INIT_OK;
+}
+
+// Memory-map getters: TypeScript builds its views from these once.
+export function counters(): usize { return countersBase; }
+export function counterCount(): u32 { return COUNTER_COUNT; }
+export function faultRing(): usize { return faultRingBase; }
+export function faultRingSize(): u32 { return faultRingCapacity; }
+export function faultsProduced(): u32 { return faultsWritten; }
+export function faultsTaken(): u32 { return faultsConsumed; }
+export function faultsConsume(n: u32): void { consumeFaults(n); }
+export function batchSize(): u32 { return batchCapacity; }
+export function batchIova(): usize { return batchIovaBase; }
+export function batchSpace(): usize { return batchSpaceBase; }
+export function batchAccess(): usize { return batchAccessBase; }
+export function batchOut(): usize { return batchOutBase; }
+export function batchStatus(): usize { return batchStatusBase; }
+export function memoryEnd(): usize { return layoutEnd; }
+export function physAddressBits(): u32 { return paBits; }
+export function spaceTable(): usize { return spacesBase; }
+export function cacheDescriptors(): usize { return cacheDescBase; }
+export function cacheCount(): u32 { return CACHE_COUNT; }
+export function iotlbEntries(): u32 {
+  const desc = descAt(CACHE_IOTLB);
+  return load<u32>(desc + D_SETS) * load<u32>(desc + 8);
+}
+export function currentStamp(): u32 { return stampNow; }
+export function debugStamp(value: u32): void { debugSetStamp(value); }
+
+/** Linear-memory offset of the frame holding `pa` (0 = not backed); `back` backs it first. */
+export function physFrame(pa: u64, back: bool): usize {
+  return back ? backFrame(pa) : frameOffset(pa);
+}
+export function physUnback(pa: u64): void { unbackFrame(pa); }
+export function physFramesUsed(): u32 { return physFramesInUse(); }
+export function physFramesAvailable(): u32 { return physFramesFree(); }
+
+/** Maps into an owned space; 0 or a negative BUILD_* code. */
+export function map(space: u32, iova: u64, pa: u64, size: u64, perms: u32): i32 {
+  if (!spaceOwned(space)) return BUILD_BAD_SPACE;
+  if (load<u8>(spaceAt(space) + S_FORMAT) == FORMAT_X86_64) return mapRange(X86_64_FORMAT, space, iova, pa, size, perms);
+  return mapRange(VTD_SS_FORMAT, space, iova, pa, size, perms);
+}
+
+/** Unmaps from an owned space; bytes unmapped or a negative BUILD_* code. */
+export function unmap(space: u32, iova: u64, size: u64): i64 {
+  if (!spaceOwned(space)) return BUILD_BAD_SPACE;
+  if (load<u8>(spaceAt(space) + S_FORMAT) == FORMAT_X86_64) return unmapRange(X86_64_FORMAT, space, iova, size);
+  return unmapRange(VTD_SS_FORMAT, space, iova, size);
+}
+
+export function spaceLive(space: u32): bool { return spaceValid(space); }
+
+/**
+ * One walk with no IOTLB: `flags` bit 0 uses the walk caches, bit 1 writes A/D bits.
+ * Returns the fault reason (0 = translated); details via the last* getters.
+ */
+export function walkOnly(space: u32, iova: u64, access: u32, flags: u32): u32 {
+  if (!spaceValid(space)) return 7;
+  return walkDispatch(space, iova, access, flags);
+}
+export function lastAddr(): u64 { return resAddr; }
+export function lastStage(): u32 { return resStage; }

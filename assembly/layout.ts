@@ -1,0 +1,94 @@
+// The memory map. Every region is a named offset/size pair computed from the one
+// before it, once, at engine creation (`computeLayout`). Regions never move and
+// memory never grows afterwards, so TypeScript views made at creation stay valid.
+//
+//   COUNTERS | SPACES | GROUPS | ALLOCATORS | CACHE DESCRIPTORS | FAULT RING |
+//   BATCH (iova, space, access, out, status) | IOTLB | IOTLB RR | WALK CACHES (per level) |
+//   NESTED TABLE CACHE | FRAME DIRECTORY L1 | FRAME POOL (simulated physical memory)
+
+export const PAGE_SHIFT: u32 = 12;
+export const PAGE_SIZE: u32 = 4096;
+
+export const COUNTER_SLOTS: u32 = 64;
+export const SPACE_RECORD: u32 = 64;
+export const GROUP_RECORD: u32 = 8;
+export const ALLOCATOR_RECORD: u32 = 32;
+export const CACHE_DESCRIPTOR: u32 = 32;
+export const CACHE_ENTRY: u32 = 32;
+export const FAULT_RECORD: u32 = 32;
+/** Walk-cache levels 1..4 (the level-0 entries are leaves, held by the IOTLB). */
+export const WALK_CACHE_LEVELS: u32 = 4;
+/** Cache descriptor slots: 0 IOTLB, 1..4 walk caches per level, 5 nested table cache. */
+export const CACHE_IOTLB: u32 = 0;
+export const CACHE_NESTED_TABLE: u32 = 5;
+export const CACHE_COUNT: u32 = 6;
+/** Frame directory: L1 indexed by PA[paBits-1:22], L2 blocks of 1024 frames (one 4 KiB frame each). */
+export const DIR_L2_SHIFT: u32 = 22;
+
+export let countersBase: usize = 0;
+export let spacesBase: usize = 0;
+export let maxSpaces: u32 = 0;
+export let groupsBase: usize = 0;
+export let maxGroups: u32 = 0;
+export let allocatorsBase: usize = 0;
+export let maxAllocators: u32 = 0;
+export let cacheDescBase: usize = 0;
+export let faultRingBase: usize = 0;
+export let faultRingCapacity: u32 = 0;
+export let batchCapacity: u32 = 0;
+export let batchIovaBase: usize = 0;
+export let batchSpaceBase: usize = 0;
+export let batchAccessBase: usize = 0;
+export let batchOutBase: usize = 0;
+export let batchStatusBase: usize = 0;
+export let dirL1Base: usize = 0;
+export let dirL1Entries: u32 = 0;
+export let framePoolBase: usize = 0;
+export let framePoolFrames: u32 = 0;
+export let layoutEnd: usize = 0;
+export let paBits: u32 = 40;
+
+@inline function alignUp(value: usize, alignment: usize): usize {
+  return (value + alignment - 1) & ~(alignment - 1);
+}
+
+/** Size in bytes of one set-associative cache with the given geometry (0 sets = off). */
+export function cacheBytes(sets: u32, ways: u32): usize {
+  return <usize>sets * ways * CACHE_ENTRY;
+}
+
+/**
+ * Lays out every region from `start`. Returns the end address; the caller grows
+ * memory to it once. Cache regions are laid out by `cacheLayout` (cache.ts) within
+ * the span reserved here.
+ */
+export function computeLayout(
+  start: usize, spaces: u32, groups: u32, allocators: u32, faults: u32, batch: u32,
+  cacheSpan: usize, physBits: u32, frames: u32,
+): usize {
+  let at = alignUp(start, 64);
+  countersBase = at; at += COUNTER_SLOTS * 8;
+  spacesBase = at; maxSpaces = spaces; at += <usize>spaces * SPACE_RECORD;
+  groupsBase = at; maxGroups = groups; at += <usize>groups * GROUP_RECORD;
+  allocatorsBase = at; maxAllocators = allocators; at += <usize>allocators * ALLOCATOR_RECORD;
+  cacheDescBase = at; at += CACHE_COUNT * CACHE_DESCRIPTOR;
+  faultRingBase = at; faultRingCapacity = faults; at += <usize>faults * FAULT_RECORD;
+  at = alignUp(at, 64);
+  batchCapacity = batch;
+  batchIovaBase = at; at += <usize>batch * 8;
+  batchOutBase = at; at += <usize>batch * 8;
+  batchSpaceBase = at; at += <usize>batch * 4;
+  batchAccessBase = at; at += <usize>batch * 4;
+  batchStatusBase = at; at += <usize>batch * 4;
+  at = alignUp(at, 64);
+  cacheRegionBase = at; at += cacheSpan;
+  at = alignUp(at, PAGE_SIZE);
+  paBits = physBits;
+  dirL1Base = at; dirL1Entries = 1 << (physBits - DIR_L2_SHIFT); at += <usize>dirL1Entries * 4;
+  at = alignUp(at, PAGE_SIZE);
+  framePoolBase = at; framePoolFrames = frames; at += <usize>frames * PAGE_SIZE;
+  layoutEnd = at;
+  return at;
+}
+
+export let cacheRegionBase: usize = 0;

@@ -1,0 +1,118 @@
+// Creating and destroying spaces. A space either owns its tables (the builder maps
+// into them and frees them) or reads tables somebody else wrote (a guest's, given by
+// its root address).
+import { maxSpaces } from './layout';
+import {
+  spaceAt, spaceValid, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
+  S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_IN_USE, FLAG_AD, FLAG_STALE_CHECK,
+  NO_PARENT,
+} from './spaces';
+import { allocatorValid, allocatorTableSpace, allocTable, NO_PAGE } from './allocators';
+import { levelsSupported, FORMAT_X86_64 } from './formats/ids';
+import { X86_64_FORMAT } from './formats/x86-64';
+import { VTD_SS_FORMAT } from './formats/vtd-ss';
+import { freeTables } from './build';
+
+export const FLAG_OWNED: u8 = 8;
+
+export const SPACE_BAD_ARGUMENT: i32 = -1;
+export const SPACE_NONE_FREE: i32 = -2;
+export const SPACE_NO_MEMORY: i32 = -3;
+export const SPACE_BUSY: i32 = -4;
+
+/** Option bits of createSpace, as TypeScript passes them. */
+export const OPTION_AD: u32 = 1;
+export const OPTION_STALE_CHECK: u32 = 2;
+
+/**
+ * Creates a space. With `root` = all ones the engine allocates and owns the tables
+ * (from `allocator`, whose table space must be `parent`); otherwise `root` is the
+ * address of tables the caller (a guest) maintains. Returns the id or a negative code.
+ */
+export function createSpace(format: u32, levels: u32, parent: i32, group: u32, allocator: u32, options: u32, root: u64): i32 {
+  if (!levelsSupported(<u8>format, levels) || !groupValid(group)) return SPACE_BAD_ARGUMENT;
+  if (parent != NO_PARENT) {
+    if (parent < 0 || !spaceValid(<u32>parent) || load<i32>(spaceAt(<u32>parent) + S_PARENT) != NO_PARENT) return SPACE_BAD_ARGUMENT;
+  }
+  const owned = root == NO_PAGE;
+  if (owned && (!allocatorValid(allocator) || allocatorTableSpace(allocator) != parent)) return SPACE_BAD_ARGUMENT;
+  if (!owned && (root & 0xFFF) != 0) return SPACE_BAD_ARGUMENT;
+  let id: u32 = 0;
+  while (id < maxSpaces && (load<u8>(spaceAt(id) + S_FLAGS) & FLAG_IN_USE)) id++;
+  if (id == maxSpaces) return SPACE_NONE_FREE;
+  let tableRoot = root;
+  if (owned) {
+    tableRoot = allocTable(allocator);
+    if (tableRoot == NO_PAGE) return SPACE_NO_MEMORY;
+  }
+  const at = spaceAt(id);
+  let flags: u8 = FLAG_IN_USE;
+  if (options & OPTION_AD) flags |= FLAG_AD;
+  if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
+  if (owned) flags |= FLAG_OWNED;
+  store<u8>(at + S_FORMAT, <u8>format);
+  store<u8>(at + S_LEVELS, <u8>levels);
+  store<u8>(at + S_FLAGS, flags);
+  store<i32>(at + S_PARENT, parent);
+  store<u64>(at + S_ROOT, tableRoot);
+  store<u32>(at + S_GROUP, group);
+  // A fresh epoch: entries a previous user of this id left behind are dead.
+  store<u32>(at + S_EPOCH, nextEpoch());
+  store<u32>(at + S_WALK_EPOCH, 0);
+  store<u32>(at + S_ALLOCATOR, allocator);
+  store<u32>(at + S_CHILDREN, 0);
+  store<u32>(at + S_CTL, 0);
+  store<u64>(at + S_SIZE_MASK, 0);
+  if (parent != NO_PARENT) {
+    const p = spaceAt(<u32>parent) + S_CHILDREN;
+    store<u32>(p, load<u32>(p) + 1);
+  }
+  return <i32>id;
+}
+
+export function spaceOwned(space: u32): bool {
+  return spaceValid(space) && (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_OWNED) != 0;
+}
+
+export function destroySpace(space: u32): i32 {
+  if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
+  const at = spaceAt(space);
+  if (load<u32>(at + S_CHILDREN)) return SPACE_BUSY;
+  if (load<u8>(at + S_FLAGS) & FLAG_OWNED) {
+    if (load<u8>(at + S_FORMAT) == FORMAT_X86_64) freeTables(X86_64_FORMAT, space);
+    else freeTables(VTD_SS_FORMAT, space);
+  }
+  const parent = load<i32>(at + S_PARENT);
+  if (parent != NO_PARENT) {
+    const p = spaceAt(<u32>parent) + S_CHILDREN;
+    store<u32>(p, load<u32>(p) - 1);
+  }
+  store<u8>(at + S_FLAGS, 0);
+  store<u32>(at + S_EPOCH, nextEpoch());
+  return 0;
+}
+
+/** Points a guest-maintained space at another root; everything cached for it is dropped. */
+export function setSpaceRoot(space: u32, root: u64): i32 {
+  if (!spaceValid(space) || spaceOwned(space) || (root & 0xFFF) != 0) return SPACE_BAD_ARGUMENT;
+  const at = spaceAt(space);
+  store<u64>(at + S_ROOT, root);
+  store<u32>(at + S_EPOCH, nextEpoch());
+  store<u32>(at + S_WALK_EPOCH, nextEpoch());
+  store<u64>(at + S_SIZE_MASK, 0);
+  return 0;
+}
+
+export function setSpaceOptions(space: u32, options: u32): i32 {
+  if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
+  const at = spaceAt(space);
+  let flags = load<u8>(at + S_FLAGS) & ~(FLAG_AD | FLAG_STALE_CHECK);
+  if (options & OPTION_AD) flags |= FLAG_AD;
+  if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
+  store<u8>(at + S_FLAGS, flags);
+  return 0;
+}
+
+export function spaceRoot(space: u32): u64 {
+  return spaceValid(space) ? load<u64>(spaceAt(space) + S_ROOT) : NO_PAGE;
+}

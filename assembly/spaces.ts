@@ -1,0 +1,105 @@
+// Spaces (translation contexts), groups (invalidated together) and the stamps that
+// make whole-space, whole-group and global invalidation O(1).
+//
+// Every cache entry stores the stamp current when it was filled. Invalidating a
+// space sets its epoch to a fresh stamp; an entry is valid only while its stamp is
+// at least the space's threshold = max(global epoch, its epoch, its group's epoch,
+// and the same for its parent). Nothing is scanned.
+import { spacesBase, maxSpaces, groupsBase, maxGroups, SPACE_RECORD, GROUP_RECORD } from './layout';
+import { emptyAllCaches } from './cache';
+import { count, C_EPOCH_WRAPS } from './counters';
+
+// Space record field offsets.
+export const S_FORMAT: u32 = 0;       // u8
+export const S_LEVELS: u32 = 1;       // u8
+export const S_FLAGS: u32 = 2;        // u8
+export const S_PARENT: u32 = 4;       // i32, -1 = none
+export const S_ROOT: u32 = 8;         // u64
+export const S_GROUP: u32 = 16;       // u32
+export const S_EPOCH: u32 = 20;       // u32
+export const S_WALK_EPOCH: u32 = 24;  // u32
+export const S_ALLOCATOR: u32 = 28;   // u32
+export const S_CHILDREN: u32 = 32;    // u32: nested spaces naming this one as parent
+export const S_CTL: u32 = 36;         // u32: format control word
+export const S_SIZE_MASK: u32 = 40;   // u64: page-size classes (log2 - 12) present in the IOTLB
+
+export const FLAG_IN_USE: u8 = 1;
+export const FLAG_AD: u8 = 2;
+export const FLAG_STALE_CHECK: u8 = 4;
+
+export const NO_PARENT: i32 = -1;
+
+/** The stamp given to fills; bumped by every invalidation that needs a new epoch. */
+export let stampNow: u32 = 1;
+export let globalEpoch: u32 = 0;
+
+/** Above this the stamps are renumbered (every cache is emptied). */
+const STAMP_LIMIT: u32 = 0xFFFF_FF00;
+
+@inline export function spaceAt(space: u32): usize {
+  return spacesBase + <usize>space * SPACE_RECORD;
+}
+
+@inline export function groupAt(group: u32): usize {
+  return groupsBase + <usize>group * GROUP_RECORD;
+}
+
+export function spaceValid(space: u32): bool {
+  return space < maxSpaces && (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_IN_USE) != 0;
+}
+
+export function groupValid(group: u32): bool {
+  return group < maxGroups;
+}
+
+@inline function maxU32(a: u32, b: u32): u32 { return a > b ? a : b; }
+
+/** Lowest stamp a cached translation of `space` must carry to be valid. */
+export function translationThreshold(space: u32): u32 {
+  const at = spaceAt(space);
+  let t = maxU32(globalEpoch, load<u32>(at + S_EPOCH));
+  t = maxU32(t, load<u32>(groupAt(load<u32>(at + S_GROUP))));
+  const parent = load<i32>(at + S_PARENT);
+  if (parent >= 0) {
+    const p = spaceAt(<u32>parent);
+    t = maxU32(t, load<u32>(p + S_EPOCH));
+    t = maxU32(t, load<u32>(groupAt(load<u32>(p + S_GROUP))));
+  }
+  return t;
+}
+
+/** Lowest stamp a walk-cache entry of `space` must carry. */
+export function walkThreshold(space: u32): u32 {
+  return maxU32(translationThreshold(space), load<u32>(spaceAt(space) + S_WALK_EPOCH));
+}
+
+/** A fresh stamp for an epoch; renumbers everything first when stamps run out. */
+export function nextEpoch(): u32 {
+  if (stampNow >= STAMP_LIMIT) renumberStamps();
+  stampNow++;
+  return stampNow;
+}
+
+function renumberStamps(): void {
+  count(C_EPOCH_WRAPS);
+  emptyAllCaches();
+  for (let s: u32 = 0; s < maxSpaces; s++) {
+    const at = spaceAt(s);
+    store<u32>(at + S_EPOCH, 0);
+    store<u32>(at + S_WALK_EPOCH, 0);
+    store<u64>(at + S_SIZE_MASK, 0);
+  }
+  for (let g: u32 = 0; g < maxGroups; g++) store<u32>(groupAt(g), 0);
+  globalEpoch = 0;
+  stampNow = 1;
+}
+
+export function globalEpochSet(epoch: u32): void { globalEpoch = epoch; }
+
+export function resetSpaces(): void {
+  stampNow = 1;
+  globalEpoch = 0;
+}
+
+/** Test hook: jump the stamp close to its limit so renumbering can be exercised. */
+export function debugSetStamp(value: u32): void { stampNow = value; }

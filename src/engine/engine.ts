@@ -1,0 +1,195 @@
+// The engine API: spaces, mapping, translation (per access and in batches),
+// invalidation, faults and counters over one instance of the Wasm core.
+import { instantiateCore, type CoreExports } from './wasm.js';
+import { MemoryViews } from './views.js';
+import { EnginePhysicalMemory } from './phys.js';
+import { COUNTER_NAMES, type Counters } from './counters.js';
+import { EngineError, buildError } from './errors.js';
+import { DEFAULTS, type EngineOptions } from './options.js';
+import { FormatId, Replacement, type FormatName, type Translation } from './types.js';
+import { Batch } from './batch.js';
+import { readFaults, type FaultRecord } from './faults.js';
+
+const NO_ROOT = 0xffff_ffff_ffff_ffffn;
+const TWO32 = 2 ** 32;
+
+export interface SpaceOptions {
+  format: FormatName;
+  levels: number;
+  /** Stage-2 space this one nests on. */
+  parent?: number;
+  /** Invalidation group (vendor domain); default 0. */
+  group?: number;
+  /** Set accessed/dirty bits while walking. */
+  ad?: boolean;
+  /** Re-walk every IOTLB hit and report hits that disagree with memory. */
+  staleCheck?: boolean;
+  /** Tables maintained by somebody else (a guest) at this root; the engine then owns nothing. */
+  root?: bigint;
+  /** Table allocator for an owned space; default: the host one, or a nested space's own. */
+  allocator?: number;
+}
+
+/** Outcome of a cached translation: `addr` is the output on success, the fault address otherwise. */
+export interface TranslateResult {
+  fault: number;
+  stage: number;
+  level: number;
+  addr: bigint;
+}
+
+function toBig(value: bigint | number): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
+}
+
+function geometry(value: { sets: number; ways: number } | false | undefined, fallback: { sets: number; ways: number }) {
+  if (value === false) return { sets: 0, ways: 0 };
+  return value ?? fallback;
+}
+
+export class Engine {
+  readonly phys: EnginePhysicalMemory;
+  readonly batch: Batch;
+  readonly paBits: number;
+  readonly hostAllocator: number;
+  private readonly views: MemoryViews;
+
+  private constructor(readonly core: CoreExports, options: Required<Pick<EngineOptions, 'paBits'>> & EngineOptions) {
+    this.views = new MemoryViews(core.memory);
+    this.paBits = options.paBits;
+    const top = 1n << BigInt(options.paBits);
+    const tables = options.tableRegion ?? { base: top / 2n, limit: top };
+    const data = options.dataRegion ?? { base: 0x10_0000n, limit: top / 2n };
+    this.phys = new EnginePhysicalMemory(core, this.views, data.base, data.limit);
+    this.batch = new Batch(core, this.views);
+    this.hostAllocator = this.createAllocator(tables.base, tables.limit);
+  }
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const o = { ...DEFAULTS, ...options };
+    const iotlb = o.iotlb === false ? { sets: 0, ways: 0, replacement: 'lru' as const } : { ...DEFAULTS.iotlb, ...o.iotlb };
+    const walk = geometry(o.walkCache, DEFAULTS.walkCache);
+    const nested = geometry(o.nestedTableCache, DEFAULTS.nestedTableCache);
+    const core = await instantiateCore(o.build);
+    const frames = Math.ceil(o.physMemBytes / 4096);
+    const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, o.faultRingEntries,
+      o.batchCapacity, iotlb.sets, iotlb.ways, Replacement[iotlb.replacement ?? 'lru'], walk.sets, walk.ways,
+      nested.sets, nested.ways, o.rangeProbeLimit ?? 0);
+    if (rc === -1) throw new EngineError('Engine.create: bad geometry (sets must be powers of two, ways 1..64, paBits 32..46, counts > 0)', 'BAD_GEOMETRY');
+    if (rc === -2) throw new EngineError('Engine.create: the configuration does not fit in 4 GiB of Wasm memory', 'NO_MEMORY');
+    return new Engine(core, o);
+  }
+
+  /** A table allocator over [base, limit) of host memory, or of `tableSpace`'s input (guest RAM). */
+  createAllocator(base: bigint, limit: bigint, tableSpace = -1): number {
+    const id = this.core.allocatorCreate(base, limit, tableSpace);
+    if (id < 0) throw new EngineError('createAllocator: no free allocator, or the range is empty or not page aligned', 'BAD_ARGUMENT');
+    return id;
+  }
+
+  createSpace(options: SpaceOptions): number {
+    const format = FormatId[options.format];
+    if (!format) throw new EngineError(`createSpace: unknown format ${String(options.format)}`, 'BAD_ARGUMENT');
+    const parent = options.parent ?? -1;
+    const allocator = options.allocator ?? this.hostAllocator;
+    const flags = (options.ad ? 1 : 0) | (options.staleCheck ? 2 : 0);
+    const id = this.core.createSpace(format, options.levels, parent, options.group ?? 0, allocator, flags, options.root ?? NO_ROOT);
+    if (id >= 0) return id;
+    const why = ['', 'bad arguments (format/levels, group, parent, allocator or root alignment)', 'no free space slot', 'out of table memory', 'space busy'][-id];
+    throw new EngineError(`createSpace: ${why}`, id === -3 ? 'NO_MEMORY' : 'BAD_ARGUMENT');
+  }
+
+  destroySpace(space: number): void {
+    const rc = this.core.destroySpace(space);
+    if (rc === -4) throw new EngineError('destroySpace: nested spaces still use it as their parent', 'BUSY');
+    if (rc < 0) throw new EngineError(`destroySpace: no space ${space}`, 'BAD_SPACE');
+  }
+
+  setRoot(space: number, root: bigint): void {
+    if (this.core.setSpaceRoot(space, root) < 0) throw new EngineError('setRoot: the space does not exist, owns its tables, or the root is not page aligned', 'BAD_ARGUMENT');
+  }
+
+  setOptions(space: number, options: { ad?: boolean; staleCheck?: boolean }): void {
+    const flags = (options.ad ? 1 : 0) | (options.staleCheck ? 2 : 0);
+    if (this.core.setSpaceOptions(space, flags) < 0) throw new EngineError(`setOptions: no space ${space}`, 'BAD_SPACE');
+  }
+
+  root(space: number): bigint {
+    return this.core.spaceRoot(space);
+  }
+
+  map(space: number, iova: bigint | number, pa: bigint | number, size: bigint | number, perms: number): void {
+    const rc = this.core.map(space, toBig(iova), toBig(pa), toBig(size), perms);
+    if (rc < 0) throw buildError('map', rc);
+  }
+
+  /** Returns the bytes that were mapped in the range and are now unmapped. */
+  unmap(space: number, iova: bigint | number, size: bigint | number): bigint {
+    const rc = this.core.unmap(space, toBig(iova), toBig(size));
+    if (rc < 0n) throw buildError('unmap', Number(rc));
+    return rc;
+  }
+
+  /** Per-access translation: the output address as a number, or -status (reason | stage << 8 | level << 16). */
+  translateRaw(space: number, iova: number, access: number): number {
+    return this.core.translateOne(space, iova % TWO32, Math.floor(iova / TWO32), access);
+  }
+
+  translate(space: number, iova: bigint | number, access: number): TranslateResult {
+    const big = toBig(iova);
+    const low = Number(big & 0xffff_ffffn);
+    const high = Number((big >> 32n) & 0xffff_ffffn);
+    const out = this.core.translateOne(space, low, high, access);
+    if (out >= 0) return { fault: 0, stage: 0, level: 0, addr: BigInt(out) };
+    const status = -out;
+    return { fault: status & 0xff, stage: (status >> 8) & 0xff, level: (status >> 16) & 0xff, addr: this.core.lastAddr() };
+  }
+
+  /**
+   * One walk with no IOTLB, returning everything the walker knows (the shape the
+   * oracle returns). `writeAd` lets the walk set A/D bits; `walkCaches` uses them.
+   */
+  walk(space: number, iova: bigint | number, access: number, opts: { writeAd?: boolean; walkCaches?: boolean } = {}): Translation {
+    const flags = (opts.walkCaches ? 1 : 0) | (opts.writeAd ? 2 : 0);
+    const reason = this.core.walkOnly(space, toBig(iova), access, flags);
+    if (reason === 7) throw new EngineError(`walk: no space ${space}`, 'BAD_SPACE');
+    if (reason) return { fault: reason, stage: this.core.lastStage(), level: this.core.lastLevel(), addr: this.core.lastAddr(), perms: 0, pageShift: 0 };
+    return { fault: 0, stage: 0, level: this.core.lastLevel(), addr: this.core.lastAddr(), perms: this.core.lastPerms(), pageShift: this.core.lastShift() };
+  }
+
+  invalidateRange(space: number, iova: bigint | number, bytes: bigint | number, leafOnly = false): void {
+    this.core.invalidateRange(space, toBig(iova), toBig(bytes), leafOnly ? 1 : 0);
+  }
+  invalidateSpace(space: number): void { this.core.invalidateSpace(space); }
+  invalidateWalkCaches(space: number): void { this.core.invalidateWalkCaches(space); }
+  invalidateGroup(group: number): void { this.core.invalidateGroup(group); }
+  invalidateAll(): void { this.core.invalidateAll(); }
+
+  counters(): Counters {
+    const base = this.core.counters();
+    const dv = this.views.get().dv;
+    const out = {} as Counters;
+    COUNTER_NAMES.forEach((name, i) => { out[name] = Number(dv.getBigUint64(base + i * 8, true)); });
+    return out;
+  }
+
+  resetCounters(): void {
+    this.views.get().u8.fill(0, this.core.counters(), this.core.counters() + COUNTER_NAMES.length * 8);
+  }
+
+  /** Fault records produced since the last drain (oldest first). */
+  drainFaults(): FaultRecord[] {
+    return readFaults(this.core, this.views.get());
+  }
+
+  /** Bytes of linear memory the engine uses besides the frame pool (simulated physical memory). */
+  metadataBytes(): number {
+    return this.core.memoryEnd() - this.poolBytes();
+  }
+
+  private poolBytes(): number {
+    return (this.core.physFramesUsed() + this.core.physFramesAvailable()) * 4096;
+  }
+
+  iotlbEntries(): number { return this.core.iotlbEntries(); }
+}

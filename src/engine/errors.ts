@@ -1,0 +1,20 @@
+// Errors the engine API throws on misuse (bad arguments, exhausted resources).
+// Faults are not errors: they are results.
+export class EngineError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+const BUILD_CODES: Record<number, [string, string]> = {
+  [-1]: ['EXISTS', 'part of the range is already mapped'],
+  [-2]: ['NO_MEMORY', 'out of table or physical memory'],
+  [-3]: ['BAD_RANGE', 'range is misaligned, empty, outside the input or output address space, or the permissions are not mappable'],
+  [-4]: ['BAD_SPACE', 'no such space, or the space does not own its tables'],
+};
+
+export function buildError(operation: string, code: number): EngineError {
+  const [name, text] = BUILD_CODES[code] ?? ['UNKNOWN', `code ${code}`];
+  return new EngineError(`${operation}: ${text}`, name);
+}

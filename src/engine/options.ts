@@ -1,0 +1,50 @@
+// Engine configuration with its defaults. Geometry is fixed at creation: memory is
+// laid out and grown once.
+import type { ReplacementName } from './types.js';
+import type { BuildName } from './wasm.js';
+
+export interface CacheGeometry {
+  sets: number;
+  ways: number;
+}
+
+export interface EngineOptions {
+  /** Which core to run: `release` (fast) or `debug` (bounds checks, assertions). */
+  build?: BuildName;
+  /** Host physical address width in bits, 32..46. */
+  paBits?: number;
+  /** Bytes of simulated memory that can be backed at once (the frame pool). */
+  physMemBytes?: number;
+  maxSpaces?: number;
+  maxGroups?: number;
+  maxAllocators?: number;
+  faultRingEntries?: number;
+  /** Requests one translateBatch call can take. */
+  batchCapacity?: number;
+  /** `false` turns the IOTLB off. */
+  iotlb?: (CacheGeometry & { replacement?: ReplacementName }) | false;
+  /** Per-level paging-structure caches; `false` turns them off. */
+  walkCache?: CacheGeometry | false;
+  /** Parent translations of stage-1 table pages; `false` turns it off. */
+  nestedTableCache?: CacheGeometry | false;
+  /** Probes above which a ranged invalidation sweeps instead (default: IOTLB sets). */
+  rangeProbeLimit?: number;
+  /** Where the engine puts the tables it owns (host physical); default: the top half of the space. */
+  tableRegion?: { base: bigint; limit: bigint };
+  /** Where data frames (user memory, guest RAM) come from; default: the bottom half above 1 MiB. */
+  dataRegion?: { base: bigint; limit: bigint };
+}
+
+export const DEFAULTS = {
+  build: 'release' as BuildName,
+  paBits: 40,
+  physMemBytes: 256 * 1024 * 1024,
+  maxSpaces: 1024,
+  maxGroups: 1024,
+  maxAllocators: 64,
+  faultRingEntries: 4096,
+  batchCapacity: 4096,
+  iotlb: { sets: 4096, ways: 4, replacement: 'lru' as ReplacementName },
+  walkCache: { sets: 64, ways: 4 },
+  nestedTableCache: { sets: 256, ways: 4 },
+};

@@ -1,0 +1,95 @@
+// Finding, compiling and instantiating the core. A build is compiled once per process
+// and instantiated once per engine (each engine owns its memory).
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export type BuildName = 'release' | 'debug';
+
+/** The exports of assembly/index.ts (docs/wasm-abi.md). */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(physBits: number, frames: number, spaces: number, groups: number, allocators: number, faults: number,
+    batch: number, iotlbSets: number, iotlbWays: number, policy: number, walkSets: number, walkWays: number,
+    tableSets: number, tableWays: number, probeLimit: number): number;
+  translateBatch(count: number): number;
+  translateOne(space: number, iovaLow: number, iovaHigh: number, access: number): number;
+  lastPerms(): number;
+  lastShift(): number;
+  lastLevel(): number;
+  lastGpa(): bigint;
+  lastFault(): number;
+  lastAddr(): bigint;
+  lastStage(): number;
+  createSpace(format: number, levels: number, parent: number, group: number, allocator: number, options: number, root: bigint): number;
+  destroySpace(space: number): number;
+  setSpaceRoot(space: number, root: bigint): number;
+  setSpaceOptions(space: number, options: number): number;
+  spaceRoot(space: number): bigint;
+  spaceLive(space: number): number;
+  allocatorCreate(base: bigint, limit: bigint, tableSpace: number): number;
+  invalidateRange(space: number, iova: bigint, bytes: bigint, leafOnly: number): void;
+  invalidateSpace(space: number): void;
+  invalidateWalkCaches(space: number): void;
+  invalidateGroup(group: number): void;
+  invalidateAll(): void;
+  resolveThroughSpace(space: number, addr: bigint): bigint;
+  map(space: number, iova: bigint, pa: bigint, size: bigint, perms: number): number;
+  unmap(space: number, iova: bigint, size: bigint): bigint;
+  walkOnly(space: number, iova: bigint, access: number, flags: number): number;
+  counters(): number;
+  counterCount(): number;
+  faultRing(): number;
+  faultRingSize(): number;
+  faultsProduced(): number;
+  faultsTaken(): number;
+  faultsConsume(n: number): void;
+  batchSize(): number;
+  batchIova(): number;
+  batchSpace(): number;
+  batchAccess(): number;
+  batchOut(): number;
+  batchStatus(): number;
+  memoryEnd(): number;
+  physAddressBits(): number;
+  iotlbEntries(): number;
+  currentStamp(): number;
+  debugStamp(value: number): void;
+  physFrame(pa: bigint, back: number): number;
+  physUnback(pa: bigint): void;
+  physFramesUsed(): number;
+  physFramesAvailable(): number;
+}
+
+const compiled = new Map<BuildName, Promise<WebAssembly.Module>>();
+
+/** The build directory next to the package root, whether running from src/ or dist/src/. */
+export function buildDirectory(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'assembly'))) return join(dir, 'build');
+    dir = dirname(dir);
+  }
+  throw new Error('iommu-wasm: cannot find the package root (build/ next to package.json)');
+}
+
+export function wasmPath(build: BuildName): string {
+  return join(buildDirectory(), `${build}.wasm`);
+}
+
+async function compile(build: BuildName): Promise<WebAssembly.Module> {
+  const path = wasmPath(build);
+  if (!existsSync(path)) throw new Error(`iommu-wasm: ${path} is missing; run \`npm run asbuild\``);
+  return WebAssembly.compile(await readFile(path));
+}
+
+export async function instantiateCore(build: BuildName): Promise<CoreExports> {
+  let module = compiled.get(build);
+  if (!module) {
+    module = compile(build);
+    compiled.set(build, module);
+  }
+  const instance = await WebAssembly.instantiate(await module, {});
+  return instance.exports as unknown as CoreExports;
+}

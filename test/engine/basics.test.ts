@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, Access, FaultReason, Perm } from '../../src/index.js';
+
+const RW = Perm.R | Perm.W;
+
+describe.each(['debug', 'release'] as const)('engine basics (%s build)', (build) => {
+  it('maps a 4 KiB page and translates reads and writes within it', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    e.map(s, 0x1000_0000n, 0x2_0000_0000n, 0x1000n, RW);
+    expect(e.translate(s, 0x1000_0123n, Access.READ)).toEqual({ fault: 0, stage: 0, level: 0, addr: 0x2_0000_0123n });
+    expect(e.translate(s, 0x1000_0ff8n, Access.WRITE).addr).toBe(0x2_0000_0ff8n);
+    const c = e.counters();
+    expect(c.lookups).toBe(2);
+    expect(c.walks).toBe(1);
+    expect(c.hits).toBe(1);
+    expect(c.pteReads).toBe(4);
+  });
+
+  it('reports a not-present fault with the address of the empty entry', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    const r = e.translate(s, 0x5000n, Access.READ);
+    expect(r.fault).toBe(FaultReason.TRANSLATION);
+    expect(r.stage).toBe(1);
+    expect(r.level).toBe(3);
+    const root = e.root(s);
+    expect(r.addr).toBe(root);
+    const faults = e.drainFaults();
+    expect(faults).toHaveLength(1);
+    expect(faults[0]).toMatchObject({ iova: 0x5000n, reason: 1, stage: 1, level: 3, space: s });
+  });
+
+  it('uses the largest page the alignment allows and caches it as one entry', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'vtd-ss', levels: 4 });
+    e.map(s, 0x4000_0000n, 0x8000_0000n, 0x4000_0000n, RW); // 1 GiB
+    e.map(s, 0x20_0000n, 0x60_0000n, 0x20_0000n, RW); // 2 MiB
+    expect(e.walk(s, 0x4123_4567n, Access.READ)).toMatchObject({ fault: 0, addr: 0x8123_4567n, pageShift: 30, level: 2 });
+    expect(e.walk(s, 0x21_0000n, Access.WRITE)).toMatchObject({ fault: 0, addr: 0x61_0000n, pageShift: 21, level: 1 });
+    for (let i = 0n; i < 100n; i++) e.translate(s, 0x4000_0000n + i * 0x80_0000n, Access.READ);
+    expect(e.counters().walks).toBe(1);
+    expect(e.counters().hits1G).toBe(99);
+  });
+
+  it('denies writes to read-only pages with a permission fault at the leaf', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    e.map(s, 0x1000n, 0x10_0000n, 0x1000n, Perm.R);
+    expect(e.translate(s, 0x1000n, Access.READ).fault).toBe(0);
+    expect(e.translate(s, 0x1000n, Access.WRITE)).toEqual({ fault: FaultReason.PERMISSION, stage: 1, level: 0, addr: 0x1000n });
+  });
+
+  it('keeps a stale translation until the right invalidation, as hardware does', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'x86-64', levels: 4, staleCheck: true });
+    e.map(s, 0x1000n, 0x10_0000n, 0x1000n, RW);
+    expect(e.translate(s, 0x1000n, Access.READ).addr).toBe(0x10_0000n);
+    e.unmap(s, 0x1000n, 0x1000n);
+    e.map(s, 0x1000n, 0x20_0000n, 0x1000n, RW);
+    expect(e.translate(s, 0x1000n, Access.READ).addr).toBe(0x10_0000n);
+    expect(e.counters().staleHits).toBe(1);
+    expect(e.drainFaults().map((f) => f.reason)).toEqual([6]);
+    e.invalidateRange(s, 0x1000n, 0x1000n, true);
+    expect(e.translate(s, 0x1000n, Access.READ).addr).toBe(0x20_0000n);
+    expect(e.counters().staleHits).toBe(1);
+  });
+
+  it('splits a large page on a partial unmap and frees tables that become empty', async () => {
+    const e = await Engine.create({ build });
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    e.map(s, 0x20_0000n, 0x40_0000n, 0x20_0000n, RW);
+    expect(e.unmap(s, 0x20_1000n, 0x1000n)).toBe(0x1000n);
+    expect(e.walk(s, 0x20_0000n, Access.READ)).toMatchObject({ addr: 0x40_0000n, pageShift: 12 });
+    expect(e.walk(s, 0x20_1000n, Access.READ).fault).toBe(FaultReason.TRANSLATION);
+    expect(e.walk(s, 0x3f_f000n, Access.READ)).toMatchObject({ addr: 0x5f_f000n, pageShift: 12 });
+    expect(e.counters().pagesSplit).toBe(1);
+    expect(e.unmap(s, 0x20_0000n, 0x20_0000n)).toBe(0x1f_f000n);
+    const c = e.counters();
+    expect(c.tablesFreed).toBe(c.tablesAllocated - 1); // only the root stays
+  });
+});
