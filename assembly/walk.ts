@@ -208,26 +208,31 @@ export function walkNested<F, P>(f: F, p: P, space: u32, parent: u32, iova: u64,
     level--;
   }
   if ((perms & access) != access) return fail(REASON_PERMISSION, 1, level, iova);
-  let dirty = (pte & f.dirtyBit()) != 0;
-  if (ad && (access & ACCESS_WRITE) && !dirty) {
-    if (!storeNestedEntry<P>(p, parent, entry, pte | f.dirtyBit(), flags, level)) return resFault;
-    dirty = true;
-  }
   const s1Level = level;
   const s1Shift = levelShift(level);
-  const s1Perms = perms;
-  const s1Writable = !(load<u8>(sp + S_FLAGS) & FLAG_AD) || dirty;
   const gpa = f.leafAddr(pte, level) | (iova & ((<u64>1 << s1Shift) - 1));
   count(C_STAGE2_WALKS);
   if (walkSingle<P>(p, parent, gpa, access & ~ACCESS_USER, flags, 2)) {
     resAddr = gpa;
     return resFault;
   }
-  resPerms = (s1Perms & resPerms & ~PERM_U) | (s1Perms & PERM_U);
-  if (s1Shift < resShift) resShift = s1Shift;
+  const hpa = resAddr;
+  const s2Perms = resPerms;
+  const s2Shift = resShift;
+  const s2Writable = resCacheWritable;
+  // D goes last: a write the parent refuses must leave the stage-1 leaf clean.
+  let dirty = (pte & f.dirtyBit()) != 0;
+  if (ad && (access & ACCESS_WRITE) && !dirty) {
+    if (!storeNestedEntry<P>(p, parent, entry, pte | f.dirtyBit(), flags, level)) return resFault;
+    dirty = true;
+  }
+  resFault = 0; resStage = 0;
+  resAddr = hpa;
+  resPerms = (perms & s2Perms & ~PERM_U) | (perms & PERM_U);
+  resShift = s1Shift < s2Shift ? s1Shift : s2Shift;
   resLevel = s1Level;
   resGpa = gpa;
-  resCacheWritable = resCacheWritable && s1Writable;
+  resCacheWritable = s2Writable && (!(load<u8>(sp + S_FLAGS) & FLAG_AD) || dirty);
   return 0;
 }
 
