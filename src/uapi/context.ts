@@ -1,0 +1,44 @@
+// One open /dev/iommu file (the kernel's iommufd_ctx): its objects and the few
+// settings that belong to the file rather than to an object.
+import type { FramePool } from './frame-pool.js';
+import type { IoasObject } from './ioas/ioas-object.js';
+import type { MemFile } from './memfd.js';
+import { ObjectTable, type IommufdObject } from './objects.js';
+import { TEST_MEMORY_LIMIT_DEFAULT } from './structs/test-cmd.js';
+import type { UserMemory } from './user-memory.js';
+
+/** What an iommufd file needs from the process around it. */
+export interface ProcessServices {
+  readonly mem: UserMemory;
+  readonly pool: FramePool;
+  /** The memfd behind `fd`, undefined when `fd` is open but not a memfd, null when not open. */
+  memfdOf(fd: number): MemFile | undefined | null;
+  /** CAP_SYS_RESOURCE: needed to change the rlimit accounting mode. */
+  readonly capSysResource: boolean;
+}
+
+export const RLIMIT_MODE_USER = 0;
+export const RLIMIT_MODE_MM = 1;
+
+export class IommufdContext {
+  readonly objects: ObjectTable;
+  /** The IOAS used by the VFIO compatibility container (IOMMU_VFIO_IOAS). */
+  vfioIoas: IoasObject | undefined;
+  /** IOMMU_OPTION_RLIMIT_MODE: 0 = per-user accounting (default), 1 = per-process. */
+  rlimitMode = RLIMIT_MODE_USER;
+  /** IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, kept for the mock driver. */
+  testMemoryLimit = TEST_MEMORY_LIMIT_DEFAULT;
+
+  constructor(readonly process: ProcessServices) {
+    this.objects = new ObjectTable((obj) => this.forget(obj));
+  }
+
+  close(): void {
+    this.objects.destroyAll();
+    this.vfioIoas = undefined;
+  }
+
+  private forget(obj: IommufdObject): void {
+    if (this.vfioIoas === obj) this.vfioIoas = undefined;
+  }
+}

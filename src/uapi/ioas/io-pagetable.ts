@@ -1,0 +1,360 @@
+// The IOVA bookkeeping of one IOAS: areas (what is mapped), reserved ranges (what may
+// never be mapped), allowed ranges (where automatic IOVAs may go) and the attached
+// paging domains that mirror the areas. Every operation either completes or leaves
+// all of it unchanged, except UNMAP, whose partial progress the kernel also keeps.
+//
+// Pages are pinned only while a domain is attached: without one nothing can DMA, and
+// the kernel likewise defers pinning (a bad VA surfaces when a domain arrives).
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT, EOVERFLOW, EPERM } from '../errno.js';
+import { PAGE_SIZE, U64_MAX } from '../limits.js';
+import { fail, ok, OK_VOID, type Result } from '../result.js';
+import { areaLength, type Area, type PagesSlice } from './area.js';
+import type { IoPagingDomain } from './domain.js';
+import { allocateIova } from './iova-allocator.js';
+import { byStart, FULL_IOVA_RANGE, holes, rangesIntersect, type IovaRange } from './iova-range.js';
+
+export interface ReservedRange extends IovaRange {
+  /** Who reserved it: a domain (aperture), a device, or the self-test. Removed by owner. */
+  readonly owner: unknown;
+}
+
+/** Owner tag of ranges reserved through IOMMU_TEST_OP_ADD_RESERVED. */
+export const TEST_RESERVATION = Symbol('test reservation');
+
+export class IoPageTable {
+  private readonly areaList: Area[] = [];
+  private readonly reservedList: ReservedRange[] = [];
+  private allowedList: IovaRange[] = [];
+  private readonly domainList: IoPagingDomain[] = [];
+  private hugePagesEnabled = true;
+
+  get areas(): readonly Area[] {
+    return this.areaList;
+  }
+  get reserved(): readonly ReservedRange[] {
+    return this.reservedList;
+  }
+  get allowed(): readonly IovaRange[] {
+    return this.allowedList;
+  }
+  get domains(): readonly IoPagingDomain[] {
+    return this.domainList;
+  }
+  get hugePages(): boolean {
+    return this.hugePagesEnabled;
+  }
+
+  /** Minimum alignment of IOVA, length and in-page memory offset for new maps. */
+  get iovaAlignment(): bigint {
+    return this.alignmentWith(this.domainList, this.hugePagesEnabled);
+  }
+
+  /** The gaps of the reserved ranges: what IOMMU_IOAS_IOVA_RANGES reports. */
+  iovaRanges(): IovaRange[] {
+    return holes(this.reservedList, FULL_IOVA_RANGE);
+  }
+
+  /**
+   * Places `slices` back to back at `fixedIova`, or at an allocated IOVA when it is
+   * undefined; `hintAddress` is the memory address the automatic alignment follows.
+   * `needWrite` demands writable memory (COPY with WRITEABLE).
+   */
+  map(slices: readonly PagesSlice[], prot: number, fixedIova: bigint | undefined, needWrite: boolean): Result<bigint> {
+    const length = slices.reduce((sum, s) => sum + s.length, 0n);
+    const alignment = this.iovaAlignment;
+    if (length % alignment !== 0n) return fail(EINVAL);
+
+    let iova: bigint;
+    if (fixedIova === undefined) {
+      const first = slices[0];
+      const r = allocateIova(
+        { allowed: this.allowedList, used: [...this.reservedList, ...this.areaList], iovaAlignment: alignment },
+        length,
+        first.pages.addressOf(first.offset),
+      );
+      if (!r.ok) return r;
+      iova = r.value;
+    } else {
+      const r = this.checkFixedIova(fixedIova, length, alignment);
+      if (!r.ok) return r;
+      iova = fixedIova;
+    }
+
+    let at = iova;
+    for (const s of slices) {
+      if ((s.pages.addressOf(s.offset) % PAGE_SIZE) % alignment !== 0n) return fail(EINVAL);
+      if (at % alignment !== 0n) return fail(EINVAL);
+      at += s.length;
+    }
+    if (needWrite && slices.some((s) => !s.pages.writable)) return fail(EPERM);
+
+    const created: Area[] = [];
+    at = iova;
+    for (const s of slices) {
+      created.push({ start: at, last: at + s.length - 1n, pages: s.pages, pagesOffset: s.offset, prot, pinned: false });
+      at += s.length;
+    }
+    if (this.domainList.length > 0) {
+      for (let i = 0; i < created.length; i++) {
+        const r = this.pinAndMirror(created[i], this.domainList);
+        if (!r.ok) {
+          for (const done of created.slice(0, i)) this.unmirrorAndUnpin(done, this.domainList);
+          return r;
+        }
+      }
+    }
+    for (const a of created) this.insertArea(a);
+    return ok(iova);
+  }
+
+  /**
+   * Removes every area inside [start, start+length). An area only partly inside stops
+   * the walk with ENOENT (areas are never split); areas already removed stay removed.
+   * Nothing inside at all is ENOENT too. Returns the bytes unmapped.
+   */
+  unmap(start: bigint, length: bigint): Result<bigint> {
+    const last = start + length - 1n;
+    let unmapped = 0n;
+    for (;;) {
+      const area = this.areaList.find((a) => rangesIntersect(a, { start, last }));
+      if (!area) break;
+      if (area.start < start || area.last > last) return fail(ENOENT);
+      this.removeArea(area);
+      unmapped += areaLength(area);
+    }
+    return unmapped === 0n ? fail(ENOENT) : ok(unmapped);
+  }
+
+  /** Removes everything; returns the bytes unmapped (0 on an empty IOAS). */
+  unmapAll(): bigint {
+    let unmapped = 0n;
+    while (this.areaList.length > 0) {
+      const area = this.areaList[0];
+      this.removeArea(area);
+      unmapped += areaLength(area);
+    }
+    return unmapped;
+  }
+
+  /** The memory behind [start, start+length), which contiguous areas must cover entirely. */
+  slicesOf(start: bigint, length: bigint): Result<PagesSlice[]> {
+    const last = start + length - 1n;
+    const slices: PagesSlice[] = [];
+    let cursor = start;
+    for (const area of this.areaList) {
+      if (area.last < cursor) continue;
+      if (area.start > cursor) break;
+      const sliceLast = area.last < last ? area.last : last;
+      slices.push({
+        pages: area.pages,
+        offset: area.pagesOffset + (cursor - area.start),
+        length: sliceLast - cursor + 1n,
+      });
+      if (sliceLast === last) return ok(slices);
+      cursor = sliceLast + 1n;
+    }
+    return fail(ENOENT);
+  }
+
+  /** Replaces the allowed list; ranges are validated here so a failure keeps the old one. */
+  setAllowed(ranges: readonly IovaRange[]): Result<void> {
+    const sorted = [...ranges].sort(byStart);
+    for (let i = 0; i < sorted.length; i++) {
+      if (sorted[i].start >= sorted[i].last) return fail(EINVAL);
+      if (i > 0 && rangesIntersect(sorted[i - 1], sorted[i])) return fail(EINVAL);
+    }
+    if (sorted.some((r) => this.reservedList.some((res) => rangesIntersect(r, res)))) return fail(EADDRINUSE);
+    this.allowedList = sorted;
+    return OK_VOID;
+  }
+
+  /** Reserves [start, last] for `owner`; must not hit a mapped area or an allowed range. */
+  addReserved(range: IovaRange, owner: unknown): Result<void> {
+    if (this.areaList.some((a) => rangesIntersect(a, range))) return fail(EADDRINUSE);
+    if (this.allowedList.some((a) => rangesIntersect(a, range))) return fail(EADDRINUSE);
+    this.reservedList.push({ start: range.start, last: range.last, owner });
+    return OK_VOID;
+  }
+
+  removeReserved(owner: unknown): void {
+    for (let i = this.reservedList.length - 1; i >= 0; i--) {
+      if (this.reservedList[i].owner === owner) this.reservedList.splice(i, 1);
+    }
+  }
+
+  /**
+   * IOMMU_OPTION_HUGE_PAGES. Disabling forces PAGE_SIZE granularity: refused while a
+   * domain already holds areas (they may sit in large IO pages), and undone when an
+   * existing area would break the new alignment.
+   */
+  setHugePages(enabled: boolean): Result<void> {
+    if (enabled) {
+      this.hugePagesEnabled = true;
+      return OK_VOID;
+    }
+    if (!this.hugePagesEnabled) return OK_VOID;
+    if (this.domainList.length > 0 && this.areaList.length > 0) return fail(EINVAL);
+    const alignment = this.alignmentWith(this.domainList, false);
+    if (!this.areasAligned(alignment)) return fail(EADDRINUSE);
+    this.hugePagesEnabled = false;
+    return OK_VOID;
+  }
+
+  /**
+   * Attaches a paging domain: reserves what lies outside its aperture, raises the
+   * alignment, pins (first domain) and mirrors every area into it. All or nothing.
+   */
+  attachDomain(domain: IoPagingDomain): Result<void> {
+    if (this.domainList.includes(domain)) return fail(EEXIST);
+    const pageSize = domain.pageSize;
+    if (pageSize <= 0n || pageSize > PAGE_SIZE || (pageSize & (pageSize - 1n)) !== 0n) return fail(EINVAL);
+    const outside = outsideOf(domain.aperture);
+    for (const r of outside) {
+      if (this.areaList.some((a) => rangesIntersect(a, r))) return fail(EADDRINUSE);
+      if (this.allowedList.some((a) => rangesIntersect(a, r))) return fail(EADDRINUSE);
+    }
+    if (!this.areasAligned(this.alignmentWith([...this.domainList, domain], this.hugePagesEnabled))) {
+      return fail(EADDRINUSE);
+    }
+
+    const firstDomain = this.domainList.length === 0;
+    const mirrored: Area[] = [];
+    for (const area of this.areaList) {
+      const r = firstDomain ? this.pinAndMirror(area, [domain]) : this.mirror(area, domain);
+      if (!r.ok) {
+        for (const done of mirrored) {
+          domain.unmap(done.start, areaLength(done));
+          if (firstDomain) this.unpin(done);
+        }
+        return r;
+      }
+      mirrored.push(area);
+    }
+    for (const r of outside) this.reservedList.push({ ...r, owner: domain });
+    this.domainList.push(domain);
+    return OK_VOID;
+  }
+
+  /** Unmirrors every area, drops the aperture reservations, unpins after the last domain. */
+  detachDomain(domain: IoPagingDomain): Result<void> {
+    const index = this.domainList.indexOf(domain);
+    if (index < 0) return fail(ENOENT);
+    for (const area of this.areaList) domain.unmap(area.start, areaLength(area));
+    this.domainList.splice(index, 1);
+    this.removeReserved(domain);
+    if (this.domainList.length === 0) for (const area of this.areaList) this.unpin(area);
+    return OK_VOID;
+  }
+
+  /** Everything a destroyed IOAS must let go of. */
+  release(): void {
+    for (const d of [...this.domainList]) this.detachDomain(d);
+    this.unmapAll();
+  }
+
+  private checkFixedIova(iova: bigint, length: bigint, alignment: bigint): Result<void> {
+    if (iova % alignment !== 0n) return fail(EINVAL);
+    if (iova + length - 1n > U64_MAX) return fail(EOVERFLOW);
+    const range = { start: iova, last: iova + length - 1n };
+    if (this.reservedList.some((r) => rangesIntersect(r, range))) return fail(EINVAL);
+    if (this.areaList.some((a) => rangesIntersect(a, range))) return fail(EEXIST);
+    return OK_VOID;
+  }
+
+  private alignmentWith(domains: readonly IoPagingDomain[], hugePages: boolean): bigint {
+    let alignment = hugePages ? 1n : PAGE_SIZE;
+    for (const d of domains) if (d.pageSize > alignment) alignment = d.pageSize;
+    return alignment;
+  }
+
+  private areasAligned(alignment: bigint): boolean {
+    return this.areaList.every(
+      (a) =>
+        a.start % alignment === 0n &&
+        areaLength(a) % alignment === 0n &&
+        (a.pages.addressOf(a.pagesOffset) % PAGE_SIZE) % alignment === 0n,
+    );
+  }
+
+  private insertArea(area: Area): void {
+    let i = this.areaList.length;
+    while (i > 0 && this.areaList[i - 1].start > area.start) i--;
+    this.areaList.splice(i, 0, area);
+  }
+
+  private removeArea(area: Area): void {
+    this.areaList.splice(this.areaList.indexOf(area), 1);
+    if (area.pinned) this.unmirrorAndUnpin(area, this.domainList);
+  }
+
+  private pinAndMirror(area: Area, domains: readonly IoPagingDomain[]): Result<void> {
+    const pinned = area.pages.pin(area.pagesOffset, areaLength(area));
+    if (!pinned.ok) return pinned;
+    area.pinned = true;
+    const done: IoPagingDomain[] = [];
+    for (const d of domains) {
+      const r = this.mirror(area, d);
+      if (!r.ok) {
+        for (const m of done) m.unmap(area.start, areaLength(area));
+        this.unpin(area);
+        return r;
+      }
+      done.push(d);
+    }
+    return OK_VOID;
+  }
+
+  private unmirrorAndUnpin(area: Area, domains: readonly IoPagingDomain[]): void {
+    for (const d of domains) d.unmap(area.start, areaLength(area));
+    this.unpin(area);
+  }
+
+  private unpin(area: Area): void {
+    if (!area.pinned) return;
+    area.pages.unpin(area.pagesOffset, areaLength(area));
+    area.pinned = false;
+  }
+
+  /** Maps a pinned area into one domain, merging physically contiguous pages into one call. */
+  private mirror(area: Area, domain: IoPagingDomain): Result<void> {
+    const length = areaLength(area);
+    let mapped = 0n;
+    let runIova = area.start;
+    let runPa = -1n;
+    let runLength = 0n;
+    const flush = (): Result<void> => {
+      if (runLength === 0n) return OK_VOID;
+      const rc = domain.map(runIova, runPa, runLength, area.prot);
+      if (rc !== 0) {
+        if (mapped > 0n) domain.unmap(area.start, mapped);
+        return fail(-rc);
+      }
+      mapped += runLength;
+      return OK_VOID;
+    };
+    for (let offset = 0n; offset < length; ) {
+      const inPage = area.pages.addressOf(area.pagesOffset + offset) % PAGE_SIZE;
+      const chunk = PAGE_SIZE - inPage < length - offset ? PAGE_SIZE - inPage : length - offset;
+      const pa = area.pages.physOf(area.pagesOffset + offset);
+      if (runLength > 0n && runPa + runLength === pa) {
+        runLength += chunk;
+      } else {
+        const r = flush();
+        if (!r.ok) return r;
+        runIova = area.start + offset;
+        runPa = pa;
+        runLength = chunk;
+      }
+      offset += chunk;
+    }
+    return flush();
+  }
+}
+
+/** The IOVA space outside an aperture, as at most two inclusive ranges. */
+function outsideOf(aperture: IovaRange): IovaRange[] {
+  const out: IovaRange[] = [];
+  if (aperture.start > 0n) out.push({ start: 0n, last: aperture.start - 1n });
+  if (aperture.last < U64_MAX) out.push({ start: aperture.last + 1n, last: U64_MAX });
+  return out;
+}

@@ -1,0 +1,138 @@
+// The per-open-file object table. IDs are the lowest free integer from 1 (0 is never
+// an object), so a freed ID is handed out again, exactly as the kernel's xarray with
+// ALLOC1 does; tests depend on that numbering. Every object counts its `users`: one for
+// the table itself plus one per object or fd depending on it. DESTROY refuses while
+// anything else holds it, and closing the file destroys leaf-first.
+import { EBUSY, ENOENT, ENOSPC } from './errno.js';
+import { fail, ok, type Result } from './result.js';
+
+export const ObjectType = {
+  IOAS: 'ioas',
+  HWPT_PAGING: 'hwpt_paging',
+  HWPT_NESTED: 'hwpt_nested',
+  DEVICE: 'device',
+  ACCESS: 'access',
+  FAULT: 'fault',
+  VIOMMU: 'viommu',
+  VDEVICE: 'vdevice',
+  VEVENTQ: 'veventq',
+  HW_QUEUE: 'hw_queue',
+  SELFTEST: 'selftest',
+} as const;
+export type ObjectTypeName = (typeof ObjectType)[keyof typeof ObjectType];
+
+/** xa_limit_31b: IDs run from 1 to 2^31 - 1. */
+export const MAX_OBJECT_ID = 0x7fff_ffff;
+
+export abstract class IommufdObject {
+  abstract readonly type: ObjectTypeName;
+  /** Assigned by the table; 0 until inserted. */
+  id = 0;
+  /** The table's own reference plus one per holder. */
+  users = 1;
+  /** Objects this one keeps alive; released when it is destroyed. */
+  readonly holds: IommufdObject[] = [];
+
+  /** Frees what the object owns. Runs once, when it leaves the table. */
+  onDestroy(): void {}
+}
+
+export class ObjectTable {
+  private readonly byId = new Map<number, IommufdObject>();
+  /** Freed IDs below nextId, ascending. */
+  private readonly freeIds: number[] = [];
+  private nextId = 1;
+
+  /** `onRemove` runs after an object leaves the table (the file drops cached pointers). */
+  constructor(private readonly onRemove: (obj: IommufdObject) => void = () => {}) {}
+
+  /** Inserts and returns the new ID, or ENOSPC when all 2^31 - 1 IDs are taken. */
+  add(obj: IommufdObject): Result<number> {
+    let id: number;
+    if (this.freeIds.length > 0) {
+      id = this.freeIds.shift()!;
+    } else {
+      if (this.nextId > MAX_OBJECT_ID) return fail(ENOSPC);
+      id = this.nextId++;
+    }
+    obj.id = id;
+    this.byId.set(id, obj);
+    return ok(id);
+  }
+
+  /** Typed lookup: a missing ID and an ID of another type are the same failure (ENOENT). */
+  get<T extends IommufdObject>(id: number, type: ObjectTypeName): T | undefined {
+    const obj = this.byId.get(id);
+    return obj && obj.type === type ? (obj as T) : undefined;
+  }
+
+  getAny(id: number): IommufdObject | undefined {
+    return this.byId.get(id);
+  }
+
+  /** `holder` (an object, or an fd) keeps `target` alive until release. */
+  hold(holder: IommufdObject | null, target: IommufdObject): void {
+    target.users++;
+    holder?.holds.push(target);
+  }
+
+  release(holder: IommufdObject | null, target: IommufdObject): void {
+    if (holder) {
+      const i = holder.holds.indexOf(target);
+      if (i < 0) throw new Error(`object ${holder.id} does not hold ${target.id}`);
+      holder.holds.splice(i, 1);
+    }
+    if (target.users <= 1) throw new Error(`object ${target.id} released more often than held`);
+    target.users--;
+  }
+
+  /** IOMMU_DESTROY: 0, -ENOENT, or -EBUSY while anything else holds the object. */
+  destroy(id: number): number {
+    const obj = this.byId.get(id);
+    if (!obj) return -ENOENT;
+    if (obj.users > 1) return -EBUSY;
+    this.remove(obj);
+    return 0;
+  }
+
+  /** File close: destroy leaf-first until empty. */
+  destroyAll(): void {
+    while (this.byId.size > 0) {
+      const leaves = [...this.byId.values()].filter((o) => o.users === 1);
+      if (leaves.length === 0) throw new Error('object table: reference cycle on close');
+      for (const leaf of leaves) this.remove(leaf);
+    }
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  values(): IterableIterator<IommufdObject> {
+    return this.byId.values();
+  }
+
+  private remove(obj: IommufdObject): void {
+    this.byId.delete(obj.id);
+    obj.onDestroy();
+    for (const target of obj.holds.splice(0)) target.users--;
+    this.freeId(obj.id);
+    this.onRemove(obj);
+  }
+
+  private freeId(id: number): void {
+    let lo = 0;
+    let hi = this.freeIds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.freeIds[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    this.freeIds.splice(lo, 0, id);
+    // Keep the free list short: trailing free IDs fold back into nextId.
+    while (this.freeIds.length > 0 && this.freeIds[this.freeIds.length - 1] === this.nextId - 1) {
+      this.freeIds.pop();
+      this.nextId--;
+    }
+  }
+}

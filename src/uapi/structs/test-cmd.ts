@@ -1,0 +1,89 @@
+// struct iommu_test_cmd, the self-test command (spec §5.1). Union members are
+// declared as separate layouts whose offsets are absolute (union base 16 added),
+// so `decodeStruct(TestAddReserved, view)` reads straight from the command.
+import { defineStruct, u32, u64 } from './layout.js';
+
+export const IOMMU_TEST_OP = {
+  ADD_RESERVED: 1,
+  MOCK_DOMAIN: 2,
+  MD_CHECK_MAP: 3,
+  MD_CHECK_REFS: 4,
+  CREATE_ACCESS: 5,
+  DESTROY_ACCESS_PAGES: 6,
+  ACCESS_PAGES: 7,
+  ACCESS_RW: 8,
+  SET_TEMP_MEMORY_LIMIT: 9,
+  MOCK_DOMAIN_REPLACE: 10,
+  ACCESS_REPLACE_IOAS: 11,
+  MOCK_DOMAIN_FLAGS: 12,
+  DIRTY: 13,
+  MD_CHECK_IOTLB: 14,
+  TRIGGER_IOPF: 15,
+  DEV_CHECK_CACHE: 16,
+  TRIGGER_VEVENT: 17,
+  PASID_ATTACH: 18,
+  PASID_REPLACE: 19,
+  PASID_DETACH: 20,
+  PASID_CHECK_HWPT: 21,
+  DMABUF_GET: 22,
+  DMABUF_REVOKE: 23,
+} as const;
+
+/** Offset of the union inside iommu_test_cmd. */
+export const TEST_CMD_UNION_OFFSET = 16;
+const U = TEST_CMD_UNION_OFFSET;
+
+export const IommuTestCmd = defineStruct(
+  'iommu_test_cmd',
+  72,
+  { size: u32(0), op: u32(4), id: u32(8), __reserved: u32(12), last: u32(64) },
+  'last',
+);
+
+export const TestAddReserved = defineStruct(
+  'iommu_test_cmd.add_reserved',
+  72,
+  { start: u64(U + 0), length: u64(U + 8) },
+  'length',
+);
+
+export const TestMockDomain = defineStruct(
+  'iommu_test_cmd.mock_domain',
+  72,
+  { out_stdev_id: u32(U + 0), out_hwpt_id: u32(U + 4), out_idev_id: u32(U + 8) },
+  'out_idev_id',
+);
+
+export const TestMockDomainFlags = defineStruct(
+  'iommu_test_cmd.mock_domain_flags',
+  72,
+  { out_stdev_id: u32(U + 0), out_hwpt_id: u32(U + 4), out_idev_id: u32(U + 8), dev_flags: u32(U + 12) },
+  'dev_flags',
+);
+
+export const TestMockDomainReplace = defineStruct(
+  'iommu_test_cmd.mock_domain_replace',
+  72,
+  { pt_id: u32(U + 0) },
+  'pt_id',
+);
+
+export const TestCheckRefs = defineStruct(
+  'iommu_test_cmd.check_refs',
+  72,
+  { length: u64(U + 0), uptr: u64(U + 8), refs: u32(U + 16) },
+  'refs',
+);
+
+export const TestMemoryLimit = defineStruct(
+  'iommu_test_cmd.memory_limit',
+  72,
+  { limit: u32(U + 0) },
+  'limit',
+);
+
+export const MOCK_APERTURE_START = 1n << 24n;
+export const MOCK_APERTURE_LAST = (1n << 31n) - 1n;
+export const MOCK_PAGE_SIZE = 2048n;
+/** Default of SET_TEMP_MEMORY_LIMIT; smaller than 12 is rejected. */
+export const TEST_MEMORY_LIMIT_DEFAULT = 65536;

@@ -1,0 +1,144 @@
+// The syscall surface: a process with an address space and a file table, in which
+// /dev/iommu can be opened and driven with ioctl exactly as a Linux program would.
+// Every call returns a number: 0 or a value on success, -errno (Linux numbers) on
+// failure. Nothing on a documented path throws.
+import type { FrameStore } from '../engine/types.js';
+import { IommufdContext, type ProcessServices } from './context.js';
+import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
+import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
+import { FramePool } from './frame-pool.js';
+import { MemFile } from './memfd.js';
+import { MemoryFrameStore } from './testing/memory-frame-store.js';
+import { UserMemory, type UserMemoryOptions } from './user-memory.js';
+
+export const IOMMU_DEVICE_PATH = '/dev/iommu';
+/** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */
+export const FIRST_FD = 3;
+
+export interface SystemOptions {
+  /** Physical memory behind user pages; defaults to an in-memory store (the engine provides the real one). */
+  frameStore?: FrameStore;
+  /** Whether IOMMU_TEST_CMD exists (a kernel built with CONFIG_IOMMUFD_TEST). Default true. */
+  selfTest?: boolean;
+  /** Whether the process holds CAP_SYS_RESOURCE (the self-test runs as root). Default true. */
+  capSysResource?: boolean;
+  memory?: UserMemoryOptions;
+}
+
+type OpenFile = { readonly kind: 'iommufd'; readonly ctx: IommufdContext } | { readonly kind: 'memfd'; readonly file: MemFile };
+
+export class System {
+  readonly mem: UserMemory;
+  readonly pool: FramePool;
+  private readonly files = new Map<number, OpenFile>();
+  private readonly table: readonly (IoctlOp | undefined)[];
+  private readonly services: ProcessServices;
+
+  private constructor(options: SystemOptions) {
+    this.pool = new FramePool(options.frameStore ?? new MemoryFrameStore());
+    this.mem = new UserMemory(this.pool, options.memory);
+    this.table = buildDispatchTable(options.selfTest ?? true);
+    const files = this.files;
+    this.services = {
+      mem: this.mem,
+      pool: this.pool,
+      capSysResource: options.capSysResource ?? true,
+      memfdOf(fd: number) {
+        const f = files.get(fd);
+        if (!f) return null;
+        return f.kind === 'memfd' ? f.file : undefined;
+      },
+    };
+  }
+
+  /** Async because the engine behind the frame store instantiates WebAssembly. */
+  static async create(options: SystemOptions = {}): Promise<System> {
+    return new System(options);
+  }
+
+  open(path: string): number {
+    if (path !== IOMMU_DEVICE_PATH) return -ENOENT;
+    return this.install({ kind: 'iommufd', ctx: new IommufdContext(this.services) });
+  }
+
+  ioctl(fd: number, request: number, arg: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (f.kind !== 'iommufd') return -ENOTTY;
+    return dispatchIoctl(f.ctx, this.table, request, arg);
+  }
+
+  /** Reads up to `count` bytes into user memory at `addr`; returns the count read. */
+  read(fd: number, addr: number, count: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
+    const data = f.file.pread(f.file.position, count);
+    if (!this.mem.write(addr, data).ok) return -EFAULT;
+    f.file.position += data.length;
+    return data.length;
+  }
+
+  /** Writes `count` bytes from user memory at `addr`; returns the count written. */
+  write(fd: number, addr: number, count: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
+    const data = this.mem.read(addr, count);
+    if (!data.ok) return -EFAULT;
+    const r = f.file.pwrite(f.file.position, data.value);
+    if (!r.ok) return -r.errno;
+    f.file.position += r.value;
+    return r.value;
+  }
+
+  close(fd: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    this.files.delete(fd);
+    if (f.kind === 'iommufd') f.ctx.close();
+    // A memfd's pages stay referenced by any IOAS that mapped them.
+    else f.file.release();
+    return 0;
+  }
+
+  /** memfd_create + ftruncate(bytes): returns the fd. */
+  memfdCreate(bytes: number): number {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) return -EINVAL;
+    return this.install({ kind: 'memfd', file: new MemFile(this.pool, bytes) });
+  }
+
+  ftruncate(fd: number, bytes: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (f.kind !== 'memfd') return -EINVAL;
+    return f.file.truncate(bytes);
+  }
+
+  /** lseek(fd, offset, SEEK_SET). */
+  lseek(fd: number, offset: number): number {
+    const f = this.files.get(fd);
+    if (!f) return -EBADF;
+    if (f.kind !== 'memfd' || !Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
+    f.file.position = offset;
+    return offset;
+  }
+
+  /** The iommufd state behind `fd`, for inspection by tests and higher layers. */
+  contextOf(fd: number): IommufdContext | undefined {
+    const f = this.files.get(fd);
+    return f?.kind === 'iommufd' ? f.ctx : undefined;
+  }
+
+  /** Open descriptors, ascending. */
+  openFds(): number[] {
+    return [...this.files.keys()].sort((a, b) => a - b);
+  }
+
+  private install(file: OpenFile): number {
+    let fd = FIRST_FD;
+    while (this.files.has(fd)) fd++;
+    this.files.set(fd, file);
+    return fd;
+  }
+}
