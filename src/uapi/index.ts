@@ -11,7 +11,7 @@ export * from './limits.js';
 export * from './structs/index.js';
 export { IOCTL_OPS, TEST_OP, buildDispatchTable, type IoctlOp } from './dispatch.js';
 export { IommufdContext } from './context.js';
-export { ObjectTable, ObjectType, IommufdObject, type ObjectTypeName } from './objects.js';
+export { ObjectTable, ObjectType, IommufdObject, MAX_OBJECT_ID, type ObjectTypeName } from './objects.js';
 export { IoasObject } from './ioas/ioas-object.js';
 export { IoPageTable, TEST_RESERVATION, type ReservedRange } from './ioas/io-pagetable.js';
 export type { IoPagingDomain, DomainProt } from './ioas/domain.js';
