@@ -171,8 +171,12 @@ export function validateRecord(record: TraceRecord): void {
   }
 }
 
+// A lone surrogate has no UTF-8 form: the binary writer would store U+FFFD.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function validateHeader(header: TraceHeaderInit): void {
   if (typeof header.creator !== 'string') throw new TypeError('header.creator must be a string');
+  if (LONE_SURROGATE.test(header.creator)) throw new TypeError('header.creator must be well-formed Unicode');
   checkU64(header.seed, 'header.seed');
   if (header.metadata !== undefined) {
     // Reject what JSON cannot carry (bigint, undefined, functions, NaN) now rather
