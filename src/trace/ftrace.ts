@@ -43,7 +43,15 @@ export interface FtraceWarning {
 export interface FtraceStats {
   lines: number;
   records: { map: number; unmap: number };
-  ignored: { blank: number; comments: number; preamble: number; otherEvents: number; unrecognized: number };
+  ignored: {
+    blank: number;
+    comments: number;
+    preamble: number;
+    otherEvents: number;
+    unrecognized: number;
+    /** "[LOST n EVENTS]" lines (they also produce a warning). */
+    lostNotices: number;
+  };
   malformed: number;
   /** Map/unmap lines in the older text without the "start - end" range. */
   legacyFormat: number;
@@ -70,7 +78,7 @@ export class FtraceImporter {
   readonly stats: FtraceStats = {
     lines: 0,
     records: { map: 0, unmap: 0 },
-    ignored: { blank: 0, comments: 0, preamble: 0, otherEvents: 0, unrecognized: 0 },
+    ignored: { blank: 0, comments: 0, preamble: 0, otherEvents: 0, unrecognized: 0, lostNotices: 0 },
     malformed: 0,
     legacyFormat: 0,
     partialUnmaps: 0,
@@ -128,6 +136,7 @@ export class FtraceImporter {
           this.stats.ignored.preamble++;
           break;
         case 'lost':
+          this.stats.ignored.lostNotices++;
           this.stats.lostEvents += kind.events;
           this.warn(lineNumber, text, `the kernel dropped ${kind.events} events here: maps and unmaps may be missing`);
           break;

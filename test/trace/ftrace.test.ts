@@ -79,7 +79,7 @@ describe('ftrace import', () => {
     expect(result.stats).toMatchObject({
       lines: 18,
       records: { map: 2, unmap: 2 },
-      ignored: { blank: 0, comments: 12, preamble: 0, otherEvents: 2, unrecognized: 0 },
+      ignored: { blank: 0, comments: 12, preamble: 0, otherEvents: 2, unrecognized: 0, lostNotices: 0 },
       malformed: 0,
       legacyFormat: 0,
       partialUnmaps: 0,
@@ -94,7 +94,7 @@ describe('ftrace import', () => {
       { type: 'map', space: 0, iova: 0xffff_f000n, addr: 0x1_a2b3_c000n, length: 4096n, perms: 3 },
       { type: 'unmap', space: 0, iova: 0xffff_f000n, length: 4096n },
     ]);
-    expect(result.stats.ignored).toEqual({ blank: 0, comments: 0, preamble: 4, otherEvents: 1, unrecognized: 0 });
+    expect(result.stats.ignored).toEqual({ blank: 0, comments: 0, preamble: 4, otherEvents: 1, unrecognized: 0, lostNotices: 0 });
     expect(result.warnings).toEqual([]);
   });
 
@@ -188,7 +188,7 @@ describe('ftrace import', () => {
     ].join('\n');
     const result = parseFtraceText(text);
     expect(result.records).toEqual([]);
-    expect(result.stats.ignored).toMatchObject({ otherEvents: 1, unrecognized: 1, blank: 1 });
+    expect(result.stats.ignored).toMatchObject({ otherEvents: 1, unrecognized: 1, blank: 1, lostNotices: 1 });
     expect(result.stats.lostEvents).toBe(17);
     expect(result.warnings).toEqual([expect.objectContaining({ line: 4, message: expect.stringMatching(/dropped 17 events/) })]);
     expect(result.stats.malformed).toBe(0);
@@ -241,5 +241,26 @@ describe('ftrace import', () => {
     expect(back.records.map((r) => r.type)).toEqual(['map', 'map', 'unmap', 'unmap']);
     expect(back.header.metadata).toMatchObject({ source: expect.stringMatching(/ftrace/), space: 4 });
     expect(importer.stats.records).toEqual({ map: 2, unmap: 2 });
+  });
+
+  it('puts every line of arbitrary text in exactly one bucket without throwing', () => {
+    const line = fc.oneof(
+      fc.string({ maxLength: 120 }),
+      fc.constantFrom(...TRACE_PIPE_SAMPLE.split('\n'), ...TRACE_CMD_SAMPLE.split('\n')).chain((l) =>
+        fc.tuple(fc.nat({ max: l.length }), fc.string({ maxLength: 3 })).map(([at, s]) => l.slice(0, at) + s + l.slice(at + 1)),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
+        const text = lines.map((l) => l.replace(/[\r\n]/g, ' ')).join('\n');
+        const { stats, records } = parseFtraceText(text);
+        const ignored = Object.values(stats.ignored).reduce((a, b) => a + b, 0);
+        const expectedLines = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+        expect(stats.lines).toBe(expectedLines);
+        expect(stats.records.map + stats.records.unmap + ignored + stats.malformed).toBe(stats.lines);
+        expect(records).toHaveLength(stats.records.map + stats.records.unmap);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -33,7 +33,7 @@ import {
 } from './layout.js';
 
 const ACCESS_CODE = { read: 0, write: 1, exec: 2 } as const;
-export const INVALIDATE_KIND_CODE = { range: 0, space: 1, group: 2, all: 3 } as const;
+const INVALIDATE_KIND_CODE = { range: 0, space: 1, group: 2, all: 3 } as const;
 
 /**
  * An address delta this many bytes long or more means "a new region": the
