@@ -3,7 +3,15 @@
 // or a newer writer's record type; either way the offset points at the record.
 
 import { TraceFormatError } from '../errors.js';
-import { DMA_ACCESSES, U32_MAX, type DmaAccess, type InvalidateKind, type TraceRecord } from '../records.js';
+import {
+  DMA_ACCESSES,
+  TRACE_PERM_MASK,
+  U32_MAX,
+  U64_LIMIT,
+  type DmaAccess,
+  type InvalidateKind,
+  type TraceRecord,
+} from '../records.js';
 import { ByteCursor } from './byte-cursor.js';
 import {
   ChunkState,
@@ -35,7 +43,6 @@ import {
   UNMAP_SAME_LENGTH,
   UNMAP_SAME_SPACE,
 } from './layout.js';
-import { TRACE_PERM_MASK, U64_LIMIT } from '../records.js';
 
 const INVALIDATE_KINDS_BY_CODE: readonly InvalidateKind[] = ['range', 'space', 'group', 'all'];
 const U32_PLUS_ONE = U32_MAX + 1;
