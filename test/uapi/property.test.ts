@@ -1,0 +1,362 @@
+// Random requests, sizes, bytes and pointers against the syscall surface. Properties:
+//   1. ioctl (and the other syscalls) never throw;
+//   2. after every step the object table, every IOAS, every attached domain's mirror
+//      and the pin accounting are consistent (invariants.ts);
+//   3. a failed ioctl changes nothing, except UNMAP, which keeps the areas it removed
+//      before hitting an offending one (spec §2.10);
+//   4. closing every iommufd releases every pin.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as U from '../../src/uapi/index.js';
+import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
+import { checkSystem } from './invariants.js';
+
+const PAGE = 4096;
+const OPS = [...U.IOCTL_OPS, U.TEST_OP];
+
+interface World {
+  sys: U.System;
+  fds: number[];
+  memfds: number[];
+  buffer: number;
+  arg: number;
+  domains: { ioas: U.IoasObject; domain: RecordingDomain }[];
+}
+
+type Action =
+  | { kind: 'ioctl'; fdPick: number; opPick: number; rawRequest?: number; values: FieldPicks; size: SizePick; tail: number; ptr: PtrPick }
+  | { kind: 'attach'; fdPick: number; idPick: number; pageSize: bigint; aperture: 'full' | 'mock' }
+  | { kind: 'detach'; pick: number }
+  | { kind: 'free'; pageOffset: number; pages: number }
+  | { kind: 'memfd'; op: 'create' | 'truncate' | 'close'; pick: number; bytes: number }
+  | { kind: 'reopen'; fdPick: number };
+
+type FieldPicks = number[];
+type SizePick = 'sizeof' | 'min' | 'min-1' | 'sizeof+1' | number;
+type PtrPick = 'arg' | 'null' | 'low' | 'end-of-buffer' | 'huge' | 'random';
+
+const U64_POOL = (w: World): bigint[] => [
+  0n,
+  1n,
+  0x800n,
+  0x1000n,
+  0x2000n,
+  0x10000n,
+  BigInt(w.buffer),
+  BigInt(w.buffer + 0x800),
+  BigInt(w.buffer + 3 * PAGE),
+  U.MOCK_APERTURE_START,
+  U.MOCK_APERTURE_LAST,
+  1n << 31n,
+  U.U64_MAX,
+  U.U64_MAX - 1n,
+  U.U64_MAX / 2n,
+  BigInt(w.arg),
+];
+
+/** Field values biased towards what the handlers accept, with edge cases mixed in. */
+function fieldValue(w: World, name: string, kind: U.FieldKind, pick: number): number | bigint | Uint8Array {
+  switch (kind) {
+    case 'u64': {
+      const pool = U64_POOL(w);
+      const small = BigInt(((pick >>> 3) % 8) + 1) * 0x800n;
+      if ((name === 'length' || name === 'start') && pick % 2 === 0) return small;
+      if (name.endsWith('iova') && pick % 3 === 0) return 0x100000n + small * 2n;
+      return pool[pick % pool.length];
+    }
+    case 'bytes':
+      return new Uint8Array([pick % 5 === 4 ? 1 : 0, 0, 0]);
+    case 's32':
+      return (pick % 8) - 1;
+    default: {
+      const max = kind === 'u8' ? 0xff : kind === 'u16' ? 0xffff : 0xffff_ffff;
+      if (name === 'flags') return [0, 0, 0, 0, 6, 6, 7, 7, 2, 4, 1, max][pick % 12];
+      if (name === 'op' || name === 'option_id') return pick % 9 === 8 ? max : pick % 4;
+      if (name.endsWith('id') || name === 'fd') return pick % 11 === 10 ? max : pick % 8 < 4 ? 1 : pick % 6;
+      if (name.startsWith('__reserved')) return pick % 10 === 9 ? 1 : 0;
+      if (name === 'num_iovas') return pick % 4;
+      return pick % 13 === 12 ? max : pick % 4;
+    }
+  }
+}
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('ioctl' as const),
+      fdPick: fc.nat(3),
+      opPick: fc.nat(OPS.length + 3),
+      rawRequest: fc.oneof(
+        { weight: 15, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 0x3b00, max: 0x3bff }), fc.nat(0xffff_ffff)) },
+      ),
+      values: fc.array(fc.nat(1 << 20), { minLength: 12, maxLength: 12 }),
+      size: fc.oneof(
+        { weight: 8, arbitrary: fc.constant('sizeof' as const) },
+        { weight: 2, arbitrary: fc.constantFrom('min' as const, 'min-1' as const, 'sizeof+1' as const) },
+        { weight: 1, arbitrary: fc.nat(200) },
+      ),
+      tail: fc.oneof(fc.constant(0), fc.nat(255)),
+      ptr: fc.oneof(
+        { weight: 12, arbitrary: fc.constant('arg' as const) },
+        { weight: 1, arbitrary: fc.constantFrom('null' as const, 'low' as const, 'end-of-buffer' as const, 'huge' as const, 'random' as const) },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('attach' as const),
+      fdPick: fc.nat(3),
+      idPick: fc.nat(5),
+      pageSize: fc.constantFrom(4096n, 2048n, 8192n),
+      aperture: fc.constantFrom('full' as const, 'mock' as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('detach' as const), pick: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('free' as const), pageOffset: fc.nat(15), pages: fc.integer({ min: 1, max: 4 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('memfd' as const),
+      op: fc.constantFrom('create' as const, 'truncate' as const, 'close' as const),
+      pick: fc.nat(3),
+      bytes: fc.constantFrom(0, PAGE, 4 * PAGE, 3000),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const), fdPick: fc.nat(3) }) },
+);
+
+async function makeWorld(): Promise<World> {
+  const sys = await U.System.create();
+  const buffer = sys.mem.alloc(16 * PAGE, 2 * 1024 * 1024);
+  const arg = sys.mem.alloc(2 * PAGE);
+  const fds = [sys.open('/dev/iommu'), sys.open('/dev/iommu')];
+  // One IOAS per file up front so random MAP/COPY/OPTION calls can find ID 1.
+  for (const fd of fds) {
+    sys.mem.write(arg, U.packStruct(U.IommuIoasAlloc, {}));
+    expect(sys.ioctl(fd, U.IOMMU_IOAS_ALLOC, arg)).toBe(0);
+  }
+  return { sys, fds, memfds: [sys.memfdCreate(4 * PAGE)], buffer, arg, domains: [] };
+}
+
+/** Everything a failed ioctl must leave untouched. */
+function snapshot(w: World): string {
+  const parts: unknown[] = [];
+  for (const fd of w.sys.openFds()) {
+    const ctx = w.sys.contextOf(fd);
+    if (!ctx) continue;
+    const objs = [...ctx.objects.values()].map((o) => {
+      const base = { id: o.id, type: o.type, users: o.users };
+      if (o.type !== U.ObjectType.IOAS) return base;
+      const t = (o as U.IoasObject).iopt;
+      return {
+        ...base,
+        areas: t.areas.map((a) => [a.start, a.last, a.prot, a.pagesOffset, a.pinned]),
+        reserved: t.reserved.map((r) => [r.start, r.last]),
+        allowed: t.allowed.map((r) => [r.start, r.last]),
+        domains: t.domains.length,
+        hugePages: t.hugePages,
+      };
+    });
+    parts.push({ fd, objs, vfio: ctx.vfioIoas?.id, rlimit: ctx.rlimitMode, limit: ctx.testMemoryLimit });
+  }
+  parts.push(w.sys.pool.totalPins);
+  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v));
+}
+
+function pointerFor(w: World, pick: PtrPick, values: FieldPicks): number {
+  switch (pick) {
+    case 'arg':
+      return w.arg;
+    case 'null':
+      return 0;
+    case 'low':
+      return 0x1000;
+    case 'end-of-buffer':
+      return w.arg + 2 * PAGE - 1 - (values[0] % 48);
+    case 'huge':
+      return 2 ** 52;
+    case 'random':
+      return values[1] * 4099;
+  }
+}
+
+function runIoctl(w: World, a: Extract<Action, { kind: 'ioctl' }>): void {
+  const fd = w.fds.length > 0 ? w.fds[a.fdPick % w.fds.length] : 3;
+  const op = OPS[a.opPick % OPS.length];
+  const request = a.rawRequest ?? (a.opPick >= OPS.length ? 0x3b00 | (0x95 + a.opPick) : op.request);
+  const layout = op.layout;
+  const bytes = new Uint8Array(layout.sizeof + 8);
+  const view = new DataView(bytes.buffer);
+  let i = 0;
+  for (const [name, f] of Object.entries(layout.fields)) {
+    if (name === 'size') continue;
+    U.writeField(view, f, fieldValue(w, name, f.kind, a.values[i++ % a.values.length]) as never);
+  }
+  const size =
+    a.size === 'sizeof' ? layout.sizeof : a.size === 'min' ? layout.minSize : a.size === 'min-1' ? layout.minSize - 1 : a.size === 'sizeof+1' ? layout.sizeof + 1 : a.size;
+  view.setUint32(0, size, true);
+  bytes[layout.sizeof] = a.tail;
+  // Ranges arrays and test-op payloads read from the buffer: give them something to see.
+  w.sys.mem.write(w.arg + PAGE, new Uint8Array(new BigUint64Array([0x1000n, 0x1fffn, 0x1000000n, 0x1ffffffn]).buffer));
+  expect(w.sys.mem.write(w.arg, bytes).ok).toBe(true);
+  const ptr = pointerFor(w, a.ptr, a.values);
+
+  const before = snapshot(w);
+  const rc = w.sys.ioctl(fd, request, ptr);
+  expect(Number.isInteger(rc)).toBe(true);
+  if (rc < 0) {
+    expect(U.ERRNO_NAMES[-rc], `unexpected errno ${rc}`).toBeDefined();
+    const unmapPartial = request === U.IOMMU_IOAS_UNMAP && rc === -U.ENOENT;
+    if (!unmapPartial) expect(snapshot(w)).toBe(before);
+  }
+}
+
+function run(w: World, a: Action): void {
+  switch (a.kind) {
+    case 'ioctl':
+      runIoctl(w, a);
+      return;
+    case 'attach': {
+      if (w.fds.length === 0) return;
+      const ctx = w.sys.contextOf(w.fds[a.fdPick % w.fds.length])!;
+      const ioas = ctx.objects.get<U.IoasObject>(a.idPick, U.ObjectType.IOAS);
+      if (!ioas) return;
+      const domain = new RecordingDomain({
+        pageSize: a.pageSize,
+        aperture: a.aperture === 'mock' ? { start: U.MOCK_APERTURE_START, last: U.MOCK_APERTURE_LAST } : undefined,
+      });
+      const before = snapshot(w);
+      const r = ioas.iopt.attachDomain(domain);
+      if (r.ok) w.domains.push({ ioas, domain });
+      else expect(snapshot(w)).toBe(before);
+      return;
+    }
+    case 'detach': {
+      if (w.domains.length === 0) return;
+      const [d] = w.domains.splice(a.pick % w.domains.length, 1);
+      d.ioas.iopt.detachDomain(d.domain);
+      return;
+    }
+    case 'free':
+      w.sys.mem.free(w.buffer + a.pageOffset * PAGE, Math.min(a.pages, 16 - a.pageOffset) * PAGE);
+      return;
+    case 'memfd': {
+      if (a.op === 'create') w.memfds.push(w.sys.memfdCreate(a.bytes));
+      else if (w.memfds.length > 0) {
+        const fd = w.memfds[a.pick % w.memfds.length];
+        if (a.op === 'truncate') w.sys.ftruncate(fd, a.bytes);
+        else {
+          w.sys.close(fd);
+          w.memfds.splice(w.memfds.indexOf(fd), 1);
+        }
+      }
+      return;
+    }
+    case 'reopen': {
+      if (w.fds.length > 0) {
+        const fd = w.fds.splice(a.fdPick % w.fds.length, 1)[0];
+        const ctx = w.sys.contextOf(fd)!;
+        w.domains = w.domains.filter((d) => [...ctx.objects.values()].indexOf(d.ioas) < 0);
+        expect(w.sys.close(fd)).toBe(0);
+      }
+      w.fds.push(w.sys.open('/dev/iommu'));
+      return;
+    }
+  }
+}
+
+describe('property: random syscalls keep the uAPI state consistent', () => {
+  it('never throws, keeps invariants, failed ioctls change nothing, close releases all pins', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 40 }), async (actions) => {
+        const w = await makeWorld();
+        for (const a of actions) {
+          run(w, a);
+          checkSystem(w.sys);
+        }
+        for (const fd of [...w.fds]) expect(w.sys.close(fd)).toBe(0);
+        expect(w.sys.pool.totalPins).toBe(0);
+      }),
+      { numRuns: Number(process.env.FUZZ_LONG ? 5000 : 500) },
+    );
+  });
+
+  it('a well-formed MAP/UNMAP/COPY workload with domains keeps every mirror exact', async () => {
+    const step = fc.record({
+      op: fc.constantFrom('map', 'map', 'unmap', 'copy', 'unmapAll', 'attach', 'detach'),
+      a: fc.nat(15),
+      b: fc.integer({ min: 1, max: 4 }),
+      c: fc.nat(3),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        const w = await makeWorld();
+        const fd = w.fds[0];
+        const ctx = w.sys.contextOf(fd)!;
+        const call = <F extends U.Fields>(req: number, layout: U.StructLayout<F>, v: Partial<U.StructValue<F>>) => {
+          w.sys.mem.write(w.arg, U.packStruct(layout, v));
+          return w.sys.ioctl(fd, req, w.arg);
+        };
+        const ids = [1, 2].map(() => {
+          expect(call(U.IOMMU_IOAS_ALLOC, U.IommuIoasAlloc, {})).toBe(0);
+          return w.sys.mem.readU32(w.arg + 8).ok ? (w.sys.mem.readU32(w.arg + 8) as { value: number }).value : 0;
+        });
+        for (const s of steps) {
+          const id = ids[s.c % 2];
+          const ioas = ctx.objects.get<U.IoasObject>(id, U.ObjectType.IOAS)!;
+          const iova = 0x100000n + BigInt(s.a) * 0x1000n;
+          const len = BigInt(s.b) * 0x1000n;
+          switch (s.op) {
+            case 'map':
+              call(U.IOMMU_IOAS_MAP, U.IommuIoasMap, {
+                ioas_id: id,
+                flags: U.IOMMU_IOAS_MAP_FIXED_IOVA | U.IOMMU_IOAS_MAP_READABLE | (s.c & 1 ? U.IOMMU_IOAS_MAP_WRITEABLE : 0),
+                user_va: BigInt(w.buffer + (s.a % 12) * PAGE),
+                length: len,
+                iova,
+              });
+              break;
+            case 'unmap':
+              call(U.IOMMU_IOAS_UNMAP, U.IommuIoasUnmap, { ioas_id: id, iova, length: len });
+              break;
+            case 'unmapAll':
+              expect(call(U.IOMMU_IOAS_UNMAP, U.IommuIoasUnmap, { ioas_id: id, iova: 0n, length: U.U64_MAX })).toBe(0);
+              break;
+            case 'copy':
+              call(U.IOMMU_IOAS_COPY, U.IommuIoasCopy, {
+                flags: U.IOMMU_IOAS_MAP_READABLE,
+                src_ioas_id: id,
+                dst_ioas_id: ids[(s.c + 1) % 2],
+                src_iova: iova,
+                length: len,
+              });
+              break;
+            case 'attach': {
+              const d = new RecordingDomain();
+              if (ioas.iopt.attachDomain(d).ok) w.domains.push({ ioas, domain: d });
+              break;
+            }
+            case 'detach': {
+              const i = w.domains.findIndex((d) => d.ioas === ioas);
+              if (i >= 0) ioas.iopt.detachDomain(w.domains.splice(i, 1)[0].domain);
+              break;
+            }
+          }
+          checkSystem(w.sys);
+          // DMA through any domain reads what the process has at the mapped VA.
+          for (const { ioas: o, domain } of w.domains) {
+            for (const area of o.iopt.areas) {
+              const pa = domain.translate(area.start)!.pa;
+              expect(pa).toBe(area.pages.physOf(area.pagesOffset));
+            }
+          }
+        }
+        expect(w.sys.close(fd)).toBe(0);
+      }),
+      { numRuns: Number(process.env.FUZZ_LONG ? 2000 : 200) },
+    );
+  });
+});
