@@ -1,5 +1,8 @@
-// Deterministic event counters: what perf gates compare first. Each is a u64 slot
-// in the COUNTERS region; TypeScript reads them by the same indices (src/engine/counters.ts).
+// Deterministic event counters: what perf gates compare first. They live in Wasm
+// globals, not linear memory: a counter bumped inside the walk loop must not be a
+// load-store chain through memory that every later load has to wait behind. The host
+// reads them after `syncCounters` copies them into the COUNTERS region, by the indices
+// below (src/engine/counters.ts names them in the same order).
 import { countersBase } from './layout';
 
 export const C_LOOKUPS: u32 = 0;
@@ -41,12 +44,166 @@ export const C_PAGES_SPLIT: u32 = 35;
 export const C_EPOCH_WRAPS: u32 = 36;
 export const COUNTER_COUNT: u32 = 37;
 
-@inline export function count(index: u32): void {
-  const at = countersBase + (<usize>index << 3);
-  store<u64>(at, load<u64>(at) + 1);
+let v0: u64 = 0;
+let v1: u64 = 0;
+let v2: u64 = 0;
+let v3: u64 = 0;
+let v4: u64 = 0;
+let v5: u64 = 0;
+let v6: u64 = 0;
+let v7: u64 = 0;
+let v8: u64 = 0;
+let v9: u64 = 0;
+let v10: u64 = 0;
+let v11: u64 = 0;
+let v12: u64 = 0;
+let v13: u64 = 0;
+let v14: u64 = 0;
+let v15: u64 = 0;
+let v16: u64 = 0;
+let v17: u64 = 0;
+let v18: u64 = 0;
+let v19: u64 = 0;
+let v20: u64 = 0;
+let v21: u64 = 0;
+let v22: u64 = 0;
+let v23: u64 = 0;
+let v24: u64 = 0;
+let v25: u64 = 0;
+let v26: u64 = 0;
+let v27: u64 = 0;
+let v28: u64 = 0;
+let v29: u64 = 0;
+let v30: u64 = 0;
+let v31: u64 = 0;
+let v32: u64 = 0;
+let v33: u64 = 0;
+let v34: u64 = 0;
+let v35: u64 = 0;
+let v36: u64 = 0;
+
+/** Adds to a counter; with a constant index the switch folds to one global update. */
+@inline export function countBy(index: u32, amount: u64): void {
+  switch (index) {
+    case 0: v0 += amount; break;
+    case 1: v1 += amount; break;
+    case 2: v2 += amount; break;
+    case 3: v3 += amount; break;
+    case 4: v4 += amount; break;
+    case 5: v5 += amount; break;
+    case 6: v6 += amount; break;
+    case 7: v7 += amount; break;
+    case 8: v8 += amount; break;
+    case 9: v9 += amount; break;
+    case 10: v10 += amount; break;
+    case 11: v11 += amount; break;
+    case 12: v12 += amount; break;
+    case 13: v13 += amount; break;
+    case 14: v14 += amount; break;
+    case 15: v15 += amount; break;
+    case 16: v16 += amount; break;
+    case 17: v17 += amount; break;
+    case 18: v18 += amount; break;
+    case 19: v19 += amount; break;
+    case 20: v20 += amount; break;
+    case 21: v21 += amount; break;
+    case 22: v22 += amount; break;
+    case 23: v23 += amount; break;
+    case 24: v24 += amount; break;
+    case 25: v25 += amount; break;
+    case 26: v26 += amount; break;
+    case 27: v27 += amount; break;
+    case 28: v28 += amount; break;
+    case 29: v29 += amount; break;
+    case 30: v30 += amount; break;
+    case 31: v31 += amount; break;
+    case 32: v32 += amount; break;
+    case 33: v33 += amount; break;
+    case 34: v34 += amount; break;
+    case 35: v35 += amount; break;
+    case 36: v36 += amount; break;
+  }
 }
 
-@inline export function countBy(index: u32, amount: u64): void {
-  const at = countersBase + (<usize>index << 3);
-  store<u64>(at, load<u64>(at) + amount);
+@inline export function count(index: u32): void { countBy(index, 1); }
+
+/** Copies every counter into the COUNTERS region for the host to read. */
+export function syncCounters(): void {
+  store<u64>(countersBase, v0, 0);
+  store<u64>(countersBase, v1, 8);
+  store<u64>(countersBase, v2, 16);
+  store<u64>(countersBase, v3, 24);
+  store<u64>(countersBase, v4, 32);
+  store<u64>(countersBase, v5, 40);
+  store<u64>(countersBase, v6, 48);
+  store<u64>(countersBase, v7, 56);
+  store<u64>(countersBase, v8, 64);
+  store<u64>(countersBase, v9, 72);
+  store<u64>(countersBase, v10, 80);
+  store<u64>(countersBase, v11, 88);
+  store<u64>(countersBase, v12, 96);
+  store<u64>(countersBase, v13, 104);
+  store<u64>(countersBase, v14, 112);
+  store<u64>(countersBase, v15, 120);
+  store<u64>(countersBase, v16, 128);
+  store<u64>(countersBase, v17, 136);
+  store<u64>(countersBase, v18, 144);
+  store<u64>(countersBase, v19, 152);
+  store<u64>(countersBase, v20, 160);
+  store<u64>(countersBase, v21, 168);
+  store<u64>(countersBase, v22, 176);
+  store<u64>(countersBase, v23, 184);
+  store<u64>(countersBase, v24, 192);
+  store<u64>(countersBase, v25, 200);
+  store<u64>(countersBase, v26, 208);
+  store<u64>(countersBase, v27, 216);
+  store<u64>(countersBase, v28, 224);
+  store<u64>(countersBase, v29, 232);
+  store<u64>(countersBase, v30, 240);
+  store<u64>(countersBase, v31, 248);
+  store<u64>(countersBase, v32, 256);
+  store<u64>(countersBase, v33, 264);
+  store<u64>(countersBase, v34, 272);
+  store<u64>(countersBase, v35, 280);
+  store<u64>(countersBase, v36, 288);
+}
+
+export function resetCounters(): void {
+  v0 = 0;
+  v1 = 0;
+  v2 = 0;
+  v3 = 0;
+  v4 = 0;
+  v5 = 0;
+  v6 = 0;
+  v7 = 0;
+  v8 = 0;
+  v9 = 0;
+  v10 = 0;
+  v11 = 0;
+  v12 = 0;
+  v13 = 0;
+  v14 = 0;
+  v15 = 0;
+  v16 = 0;
+  v17 = 0;
+  v18 = 0;
+  v19 = 0;
+  v20 = 0;
+  v21 = 0;
+  v22 = 0;
+  v23 = 0;
+  v24 = 0;
+  v25 = 0;
+  v26 = 0;
+  v27 = 0;
+  v28 = 0;
+  v29 = 0;
+  v30 = 0;
+  v31 = 0;
+  v32 = 0;
+  v33 = 0;
+  v34 = 0;
+  v35 = 0;
+  v36 = 0;
 }

@@ -18,6 +18,7 @@ import { spaceOwned } from './space-table';
 import { setRangeProbeLimit } from './invalidate';
 import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
 import { COUNTER_COUNT } from './counters';
+export { syncCounters, resetCounters } from './counters';
 import { walkDispatch } from './translate';
 import { resAddr, resStage } from './walk';
 import './abort';

@@ -166,6 +166,7 @@ export class Engine {
   invalidateAll(): void { this.core.invalidateAll(); }
 
   counters(): Counters {
+    this.core.syncCounters();
     const base = this.core.counters();
     const dv = this.views.get().dv;
     const out = {} as Counters;
@@ -174,7 +175,7 @@ export class Engine {
   }
 
   resetCounters(): void {
-    this.views.get().u8.fill(0, this.core.counters(), this.core.counters() + COUNTER_NAMES.length * 8);
+    this.core.resetCounters();
   }
 
   /** Fault records produced since the last drain (oldest first). */

@@ -39,6 +39,8 @@ export interface CoreExports {
   unmap(space: number, iova: bigint, size: bigint): bigint;
   walkOnly(space: number, iova: bigint, access: number, flags: number): number;
   counters(): number;
+  syncCounters(): void;
+  resetCounters(): void;
   counterCount(): number;
   faultRing(): number;
   faultRingSize(): number;

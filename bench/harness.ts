@@ -1,0 +1,76 @@
+// Runs each case twice in one process — on the Wasm engine and on the plain
+// TypeScript peer — with tinybench, so the reported ratio is measured under the same
+// machine conditions. Deterministic counters come from a separate, untimed pass.
+import { Bench } from 'tinybench';
+
+export interface BenchCase {
+  name: string;
+  /** What one op is, for the report ("translation", "invalidation"). */
+  unit: string;
+  engineOpsPerIteration: number;
+  peerOpsPerIteration: number;
+  engine: () => void;
+  peer: () => void;
+  engineBeforeEach?: () => void;
+  peerBeforeEach?: () => void;
+  /** Runs one untimed engine iteration and returns its counters per op. */
+  countersPerOp: () => Record<string, number>;
+  /** Releases memory held by the case (engines, peers). */
+  dispose?: () => void;
+}
+
+export interface CaseResult {
+  name: string;
+  unit: string;
+  nsPerOp: number;
+  opsPerSec: number;
+  peerNsPerOp: number;
+  speedupVsPeer: number;
+  counters: Record<string, number>;
+  samples: number;
+  rmePercent: number;
+}
+
+export interface HarnessOptions {
+  /** Time budget per task in ms. */
+  time: number;
+  warmupTime: number;
+}
+
+function medianMs(bench: Bench, name: string): { p50: number; samples: number; rme: number } {
+  const task = bench.getTask(name);
+  const result = task?.result;
+  if (!result || result.state !== 'completed') throw new Error(`benchmark task ${name} did not complete (${result?.state ?? 'missing'})`);
+  return { p50: result.latency.p50, samples: result.latency.samplesCount, rme: result.latency.rme };
+}
+
+export async function runCase(c: BenchCase, options: HarnessOptions): Promise<CaseResult> {
+  const counters = c.countersPerOp();
+  const bench = new Bench({ time: options.time, warmupTime: options.warmupTime, timestampProvider: 'hrtimeNow', iterations: 16 });
+  bench.add('engine', c.engine, c.engineBeforeEach ? { beforeEach: c.engineBeforeEach } : {});
+  bench.add('peer', c.peer, c.peerBeforeEach ? { beforeEach: c.peerBeforeEach } : {});
+  await bench.run();
+  const engine = medianMs(bench, 'engine');
+  const peer = medianMs(bench, 'peer');
+  const nsPerOp = (engine.p50 * 1e6) / c.engineOpsPerIteration;
+  const peerNsPerOp = (peer.p50 * 1e6) / c.peerOpsPerIteration;
+  c.dispose?.();
+  return {
+    name: c.name,
+    unit: c.unit,
+    nsPerOp,
+    opsPerSec: 1e9 / nsPerOp,
+    peerNsPerOp,
+    speedupVsPeer: peerNsPerOp / nsPerOp,
+    counters,
+    samples: engine.samples,
+    rmePercent: engine.rme,
+  };
+}
+
+/** Counter deltas of one call, divided by the ops it made. */
+export function perOp(before: Record<string, number>, after: Record<string, number>, ops: number, keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = ((after[k] ?? 0) - (before[k] ?? 0)) / ops;
+  return out;
+}

@@ -1,0 +1,156 @@
+// Invalidation in a full IOTLB: 8-page ranges and whole PASIDs (spaces), at 1,024 and
+// 65,536 entries. Each iteration first refills what the previous one dropped (untimed)
+// so every timed invalidation meets a full cache; only the invalidations are timed.
+import { Engine, Access, Perm, type SpaceDescriptor } from '../../src/engine/index.js';
+import { MapPhysMemory, PageTableBuilder, BumpAllocator } from '../../src/oracle/index.js';
+import { PlainIommu } from '../peer/plain-iommu.js';
+import { Rng } from '../../src/workload/rng.js';
+import { PA_BITS } from '../fixtures.js';
+import type { BenchCase } from '../harness.js';
+import { perOp } from '../harness.js';
+
+const BASE = 0x1_0000_0000;
+/** Output frames start 4 KiB past a 2 MiB boundary so the builder must use 4 KiB pages. */
+const PA_BASE = 0x4000_1000n;
+const RANGE_PAGES = 8;
+const COUNTER_KEYS = ['invDropped', 'invProbes', 'invSweeps'];
+
+interface ContiguousSide {
+  engine: Engine;
+  spaces: number[];
+  peer: PlainIommu;
+  peerSpace: SpaceDescriptor;
+  pages: number;
+}
+
+/** `spaces` spaces sharing one table that maps `pages` contiguous 4 KiB pages at BASE. */
+async function contiguousFixture(entries: number, pages: number, spaces: number): Promise<ContiguousSide> {
+  const engine = await Engine.create({ paBits: PA_BITS, iotlb: { sets: entries / 4, ways: 4 }, walkCache: false });
+  const owner = engine.createSpace({ format: 'x86-64', levels: 4 });
+  engine.map(owner, BigInt(BASE), PA_BASE, BigInt(pages) * 4096n, Perm.R | Perm.W);
+  const ids = [owner];
+  for (let i = 1; i < spaces; i++) ids.push(engine.createSpace({ format: 'x86-64', levels: 4, root: engine.root(owner) }));
+  const mem = new MapPhysMemory();
+  const builder = new PageTableBuilder(mem, new BumpAllocator(1n << 39n));
+  const peerSpace: SpaceDescriptor = { format: 'x86-64', levels: 4, root: builder.newTable(), ad: false };
+  for (let p = 0; p < pages; p++) builder.map(peerSpace, BigInt(BASE + p * 4096), PA_BASE + BigInt(p) * 4096n, 12, Perm.R | Perm.W);
+  const peer = new PlainIommu({ mem, paBits: PA_BITS, iotlbEntries: entries });
+  return { engine, spaces: ids, peer, peerSpace, pages };
+}
+
+function engineTranslatePages(engine: Engine, space: number, firstPage: number, count: number): void {
+  const batch = engine.batch;
+  for (let start = 0; start < count; start += batch.capacity) {
+    const n = Math.min(batch.capacity, count - start);
+    for (let i = 0; i < n; i++) batch.set(i, space, BASE + (firstPage + start + i) * 4096, Access.READ);
+    batch.run(n);
+  }
+}
+
+function peerTranslatePages(side: ContiguousSide, space: number, firstPage: number, count: number): void {
+  for (let i = 0; i < count; i++) side.peer.translate(side.peerSpace, space, BigInt(BASE + (firstPage + i) * 4096), Access.READ);
+}
+
+function fill(side: ContiguousSide): void {
+  for (const space of side.spaces) {
+    engineTranslatePages(side.engine, space, 0, side.pages);
+    peerTranslatePages(side, space, 0, side.pages);
+  }
+}
+
+const msSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+function rangeCase(entries: number): () => Promise<BenchCase> {
+  return async () => {
+    const side = await contiguousFixture(entries, entries * 2, 1);
+    fill(side);
+    const space = side.spaces[0]!;
+    const rng = new Rng(entries);
+    const starts = Array.from({ length: 4096 }, () => rng.below(side.pages - RANGE_PAGES));
+    const make = (ops: number, refill: (page: number) => void, invalidate: (page: number) => void) => {
+      let cursor = 0;
+      let previous: number[] = [];
+      return () => {
+        const refillStart = process.hrtime.bigint();
+        for (const page of previous) refill(page);
+        const refillMs = msSince(refillStart);
+        previous = [];
+        for (let i = 0; i < ops; i++) { previous.push(starts[cursor]!); cursor = (cursor + 1) % starts.length; }
+        const start = process.hrtime.bigint();
+        for (const page of previous) invalidate(page);
+        const ms = msSince(start);
+        return { overriddenDuration: ms, overriddenIterationCost: ms + refillMs };
+      };
+    };
+    const engineOps = 64;
+    const peerOps = entries > 4096 ? 2 : 16;
+    const runEngine = make(engineOps,
+      (page) => engineTranslatePages(side.engine, space, page, RANGE_PAGES),
+      (page) => side.engine.invalidateRange(space, BigInt(BASE + page * 4096), BigInt(RANGE_PAGES * 4096)));
+    const runPeer = make(peerOps,
+      (page) => peerTranslatePages(side, space, page, RANGE_PAGES),
+      (page) => side.peer.invalidateRange(space, BigInt(BASE + page * 4096), BigInt(RANGE_PAGES * 4096)));
+    return {
+      name: `inv-range-${entries}`,
+      unit: 'invalidation',
+      engineOpsPerIteration: engineOps,
+      peerOpsPerIteration: peerOps,
+      engine: runEngine,
+      peer: runPeer,
+      countersPerOp: () => {
+        runEngine();
+        const before = side.engine.counters();
+        runEngine();
+        return perOp(before, side.engine.counters(), engineOps, COUNTER_KEYS);
+      },
+    };
+  };
+}
+
+function pasidCase(entries: number): () => Promise<BenchCase> {
+  return async () => {
+    const spaces = 64;
+    const side = await contiguousFixture(entries, (entries * 2) / spaces, spaces);
+    fill(side);
+    const make = (ops: number, refill: (space: number) => void, invalidate: (space: number) => void) => {
+      let next = 0;
+      let previous: number[] = [];
+      return () => {
+        const refillStart = process.hrtime.bigint();
+        for (const space of previous) refill(space);
+        const refillMs = msSince(refillStart);
+        previous = [];
+        for (let i = 0; i < ops; i++) { previous.push(side.spaces[next]!); next = (next + 1) % spaces; }
+        const start = process.hrtime.bigint();
+        for (const space of previous) invalidate(space);
+        const ms = msSince(start);
+        return { overriddenDuration: ms, overriddenIterationCost: ms + refillMs };
+      };
+    };
+    const engineOps = 16;
+    const peerOps = entries > 4096 ? 1 : 4;
+    const runEngine = make(engineOps, (s) => engineTranslatePages(side.engine, s, 0, side.pages), (s) => side.engine.invalidateSpace(s));
+    const runPeer = make(peerOps, (s) => peerTranslatePages(side, s, 0, side.pages), (s) => side.peer.invalidateSpace(s));
+    return {
+      name: `inv-pasid-${entries}`,
+      unit: 'invalidation',
+      engineOpsPerIteration: engineOps,
+      peerOpsPerIteration: peerOps,
+      engine: runEngine,
+      peer: runPeer,
+      countersPerOp: () => {
+        runEngine();
+        const before = side.engine.counters();
+        runEngine();
+        return perOp(before, side.engine.counters(), engineOps, ['invSpace', 'invDropped', 'invSweeps']);
+      },
+    };
+  };
+}
+
+export const invalidationCases = [
+  { name: 'inv-range-1024', build: rangeCase(1024) },
+  { name: 'inv-range-65536', build: rangeCase(65536) },
+  { name: 'inv-pasid-1024', build: pasidCase(1024) },
+  { name: 'inv-pasid-65536', build: pasidCase(65536) },
+];
