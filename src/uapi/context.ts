@@ -1,5 +1,6 @@
 // One open /dev/iommu file (the kernel's iommufd_ctx): its objects and the few
 // settings that belong to the file rather than to an object.
+import type { AnonFile } from './anon-file.js';
 import type { FramePool } from './frame-pool.js';
 import type { IoasObject } from './ioas/ioas-object.js';
 import type { MemFile } from './memfd.js';
@@ -15,6 +16,10 @@ export interface ProcessServices {
   memfdOf(fd: number): MemFile | undefined | null;
   /** CAP_SYS_RESOURCE: needed to change the rlimit accounting mode. */
   readonly capSysResource: boolean;
+  /** Puts an anonymous file in the fd table; returns the fd. */
+  installFile(file: AnonFile): number;
+  /** Takes an installed file back out (an ioctl failing after creating it); releases it. */
+  uninstallFile(fd: number): void;
 }
 
 export const RLIMIT_MODE_USER = 0;
@@ -29,13 +34,27 @@ export class IommufdContext {
   /** IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, kept for the mock driver. */
   testMemoryLimit = TEST_MEMORY_LIMIT_DEFAULT;
 
+  /** The /dev/iommu fd plus every fd an ioctl handed out (they keep the file alive). */
+  private refs = 1;
+
   constructor(readonly process: ProcessServices) {
     this.objects = new ObjectTable((obj) => this.forget(obj));
   }
 
-  close(): void {
+  get(): void {
+    this.refs++;
+  }
+
+  /** Drops a reference; the last one destroys every object, leaf-first. */
+  put(): void {
+    if (--this.refs > 0) return;
     this.objects.destroyAll();
     this.vfioIoas = undefined;
+  }
+
+  /** False once every fd referring to the file is closed. */
+  get alive(): boolean {
+    return this.refs > 0;
   }
 
   private forget(obj: IommufdObject): void {

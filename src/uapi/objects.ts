@@ -32,6 +32,8 @@ export abstract class IommufdObject {
   users = 1;
   /** Objects this one keeps alive; released when it is destroyed. */
   readonly holds: IommufdObject[] = [];
+  /** Users that are not objects: open fds (a fault queue's fd holds its object). */
+  fdUsers = 0;
 
   /** Frees what the object owns. Runs once, when it leaves the table. */
   onDestroy(): void {}
@@ -73,7 +75,8 @@ export class ObjectTable {
   /** `holder` (an object, or an fd) keeps `target` alive until release. */
   hold(holder: IommufdObject | null, target: IommufdObject): void {
     target.users++;
-    holder?.holds.push(target);
+    if (holder) holder.holds.push(target);
+    else target.fdUsers++;
   }
 
   release(holder: IommufdObject | null, target: IommufdObject): void {
@@ -81,6 +84,9 @@ export class ObjectTable {
       const i = holder.holds.indexOf(target);
       if (i < 0) throw new Error(`object ${holder.id} does not hold ${target.id}`);
       holder.holds.splice(i, 1);
+    } else {
+      if (target.fdUsers === 0) throw new Error(`object ${target.id} has no fd user to release`);
+      target.fdUsers--;
     }
     if (target.users <= 1) throw new Error(`object ${target.id} released more often than held`);
     target.users--;

@@ -3,6 +3,7 @@
 // Every call returns a number: 0 or a value on success, -errno (Linux numbers) on
 // failure. Nothing on a documented path throws.
 import type { FrameStore } from '../engine/types.js';
+import type { AnonFile } from './anon-file.js';
 import { IommufdContext, type ProcessServices } from './context.js';
 import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
 import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
@@ -25,12 +26,16 @@ export interface SystemOptions {
   memory?: UserMemoryOptions;
 }
 
-type OpenFile = { readonly kind: 'iommufd'; readonly ctx: IommufdContext } | { readonly kind: 'memfd'; readonly file: MemFile };
+type OpenFile =
+  | { readonly kind: 'iommufd'; readonly ctx: IommufdContext }
+  | { readonly kind: 'memfd'; readonly file: MemFile }
+  | { readonly kind: 'anon'; readonly file: AnonFile };
 
 export class System {
   readonly mem: UserMemory;
   readonly pool: FramePool;
   private readonly files = new Map<number, OpenFile>();
+  private readonly contexts = new Set<IommufdContext>();
   private readonly table: readonly (IoctlOp | undefined)[];
   private readonly services: ProcessServices;
 
@@ -39,7 +44,15 @@ export class System {
     this.mem = new UserMemory(this.pool, options.memory);
     this.table = buildDispatchTable(options.selfTest ?? true);
     const files = this.files;
+    const install = (file: OpenFile) => this.install(file);
     this.services = {
+      installFile: (file: AnonFile) => install({ kind: 'anon', file }),
+      uninstallFile: (fd: number) => {
+        const f = files.get(fd);
+        if (f?.kind !== 'anon') throw new Error(`fd ${fd} is not an anonymous file`);
+        files.delete(fd);
+        f.file.release();
+      },
       mem: this.mem,
       pool: this.pool,
       capSysResource: options.capSysResource ?? true,
@@ -58,7 +71,9 @@ export class System {
 
   open(path: string): number {
     if (path !== IOMMU_DEVICE_PATH) return -ENOENT;
-    return this.install({ kind: 'iommufd', ctx: new IommufdContext(this.services) });
+    const ctx = new IommufdContext(this.services);
+    this.contexts.add(ctx);
+    return this.install({ kind: 'iommufd', ctx });
   }
 
   ioctl(fd: number, request: number, arg: number): number {
@@ -72,6 +87,13 @@ export class System {
   read(fd: number, addr: number, count: number): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
+    if (f.kind === 'anon') {
+      if (!Number.isSafeInteger(count) || count < 0) return -EINVAL;
+      if (count > 0 && !this.mem.isMapped(addr, count)) return -EFAULT;
+      const r = f.file.read(count);
+      if (!r.ok) return -r.errno;
+      return this.mem.write(addr, r.value).ok ? r.value.length : -EFAULT;
+    }
     if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
     const data = f.file.pread(f.file.position, count);
     if (!this.mem.write(addr, data).ok) return -EFAULT;
@@ -83,6 +105,13 @@ export class System {
   write(fd: number, addr: number, count: number): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
+    if (f.kind === 'anon') {
+      if (!Number.isSafeInteger(count) || count < 0) return -EINVAL;
+      const data = this.mem.read(addr, count);
+      if (!data.ok) return -EFAULT;
+      const r = f.file.write(data.value);
+      return r.ok ? r.value : -r.errno;
+    }
     if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
     const data = this.mem.read(addr, count);
     if (!data.ok) return -EFAULT;
@@ -96,7 +125,8 @@ export class System {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
     this.files.delete(fd);
-    if (f.kind === 'iommufd') f.ctx.close();
+    // An iommufd lives on while fds it handed out (fault queues) are open.
+    if (f.kind === 'iommufd') f.ctx.put();
     // A memfd's pages stay referenced by any IOAS that mapped them.
     else f.file.release();
     return 0;
@@ -128,6 +158,15 @@ export class System {
   contextOf(fd: number): IommufdContext | undefined {
     const f = this.files.get(fd);
     return f?.kind === 'iommufd' ? f.ctx : undefined;
+  }
+
+  /**
+   * Every iommufd file still alive, including those whose /dev/iommu fd is closed but
+   * that a fault-queue fd keeps open.
+   */
+  liveContexts(): IommufdContext[] {
+    for (const ctx of this.contexts) if (!ctx.alive) this.contexts.delete(ctx);
+    return [...this.contexts];
   }
 
   /** Open descriptors, ascending. */

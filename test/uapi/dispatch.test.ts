@@ -9,8 +9,7 @@ const ALL_OPS = [...U.IOCTL_OPS, U.TEST_OP];
 
 /**
  * What each command answers for an all-zero struct on a fresh file (after the
- * IOAS_ALLOC of the same loop has created an object). AWAITING marks the results
- * that change once devices exist (kernel: FAULT_QUEUE_ALLOC succeeds).
+ * IOAS_ALLOC of the same loop has created an object).
  */
 const ZEROED_RESULT: Record<string, number> = {
   IOMMU_DESTROY: U.ENOENT,
@@ -27,7 +26,7 @@ const ZEROED_RESULT: Record<string, number> = {
   IOMMU_HWPT_SET_DIRTY_TRACKING: U.ENOENT,
   IOMMU_HWPT_GET_DIRTY_BITMAP: U.ENOENT,
   IOMMU_HWPT_INVALIDATE: U.ENOENT,
-  IOMMU_FAULT_QUEUE_ALLOC: U.EOPNOTSUPP, // AWAITING: kernel succeeds
+  IOMMU_FAULT_QUEUE_ALLOC: 0,
   IOMMU_IOAS_MAP_FILE: U.EINVAL,
   IOMMU_VIOMMU_ALLOC: U.EOPNOTSUPP,
   IOMMU_VDEVICE_ALLOC: U.ENOENT,

@@ -13,9 +13,7 @@ const PAGE = 4096n;
 export function checkSystem(sys: System): void {
   const allPages = new Set<PinnedPages>();
   const allAreas: Area[] = [];
-  for (const fd of sys.openFds()) {
-    const ctx = sys.contextOf(fd);
-    if (!ctx) continue;
+  for (const ctx of sys.liveContexts()) {
     checkContext(ctx, allPages);
     for (const o of ctx.objects.values()) if (o.type === ObjectType.IOAS) allAreas.push(...(o as IoasObject).iopt.areas);
   }
@@ -38,7 +36,7 @@ export function checkContext(ctx: IommufdContext, allPages = new Set<PinnedPages
     expect(ctx.objects.getAny(o.id)).toBe(o);
     for (const t of o.holds) heldBy.set(t, (heldBy.get(t) ?? 0) + 1);
   }
-  for (const o of objects) expect(o.users - 1).toBe(heldBy.get(o) ?? 0);
+  for (const o of objects) expect(o.users - 1).toBe((heldBy.get(o) ?? 0) + o.fdUsers);
   if (ctx.vfioIoas) expect(ctx.objects.getAny(ctx.vfioIoas.id)).toBe(ctx.vfioIoas);
   for (const o of objects) if (o.type === ObjectType.IOAS) checkIoas(o as IoasObject, allPages);
 }

@@ -237,7 +237,4 @@ describe('commands awaiting the engine answer as a kernel without devices', () =
     expectErrno(U.ENOENT, hq({ nesting_parent_iova: U.MOCK_APERTURE_START }));
   });
 
-  it('FAULT_QUEUE_ALLOC: flags', () => {
-    expectErrno(U.EOPNOTSUPP, h.call(U.IOMMU_FAULT_QUEUE_ALLOC, U.IommuFaultAlloc, { flags: 1 }).rc);
-  });
 });

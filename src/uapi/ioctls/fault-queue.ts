@@ -1,12 +1,22 @@
-// IOMMU_FAULT_QUEUE_ALLOC (spec §2.18).
+// IOMMU_FAULT_QUEUE_ALLOC (spec §2.18): a FAULT object and its fd. The fd is only
+// handed over once the reply reached the user, so a failed write-back leaves nothing.
 import { EOPNOTSUPP } from '../errno.js';
+import { FaultFile, FaultQueue } from '../fault/fault-queue.js';
 import type { IommuFaultAlloc } from '../structs/fault.js';
 import type { Ucmd } from '../ucmd.js';
 
 export function faultQueueAlloc(u: Ucmd<typeof IommuFaultAlloc.fields>): number {
   if (u.get('flags') !== 0) return -EOPNOTSUPP;
-  // AWAITING-ENGINE: the FAULT object and its fd (read/write/poll protocol, spec §2.18).
-  // The kernel succeeds here even without devices; until faults can be raised this
-  // reports the command as unsupported rather than hand out a queue nothing can fill.
-  return -EOPNOTSUPP;
+  const queue = new FaultQueue();
+  const added = u.ctx.objects.add(queue);
+  if (!added.ok) return -added.errno;
+  const fd = u.ctx.process.installFile(new FaultFile(u.ctx, queue));
+  u.set('out_fault_id', added.value);
+  u.set('out_fault_fd', fd);
+  const rc = u.respond();
+  if (rc !== 0) {
+    u.ctx.process.uninstallFile(fd);
+    u.ctx.objects.destroy(added.value);
+  }
+  return rc;
 }
