@@ -45,7 +45,8 @@ export function allocatorTableSpace(id: u32): i32 {
 
 /** The backed host frame holding `addr` of a table space (-1 = host memory); 0 when there is none. */
 export function hostFrameFor(tableSpace: i32, addr: u64): usize {
-  if (tableSpace < 0) return backFrame(addr);
+  // Host table regions fill front to back: back them in contiguous chunks.
+  if (tableSpace < 0) return backFrame(addr, true);
   const hpa = resolveThroughSpace(<u32>tableSpace, addr);
   return hpa == UNRESOLVED ? 0 : backFrame(hpa);
 }

@@ -119,14 +119,26 @@ export function emptyAllCaches(): void {
   return 0;
 }
 
-/** Rotates the ways before `hit` down by one and puts `hit` first. */
-function moveToFront(first: usize, hit: usize): usize {
+/**
+ * Rotates the ways before `hit` down by one and puts `hit` first. Entries move as
+ * two v128 words each: a set is a handful of ways, and a bulk memory.copy call costs
+ * more than the moves themselves.
+ */
+@inline export function moveToFront(first: usize, hit: usize): usize {
   const a = v128.load(hit);
   const b = v128.load(hit, 16);
-  memory.copy(first + CACHE_ENTRY, first, hit - first);
+  shiftDown(first, hit);
   v128.store(first, a);
   v128.store(first, b, 16);
   return first;
+}
+
+/** Moves the entries in [first, end) one way down (towards `end`), overwriting `end`. */
+@inline function shiftDown(first: usize, end: usize): void {
+  for (let at = end; at > first; at -= CACHE_ENTRY) {
+    v128.store(at, v128.load(at - CACHE_ENTRY));
+    v128.store(at, v128.load(at - CACHE_ENTRY, 16), 16);
+  }
 }
 
 /**
@@ -161,7 +173,7 @@ export function cacheInsert(desc: usize, set: u32, key: u64, space: u32, stamp: 
     }
   }
   if (policy == POLICY_LRU && victim != first) {
-    memory.copy(first + CACHE_ENTRY, first, victim - first);
+    shiftDown(first, victim);
     victim = first;
   }
   store<u64>(victim + E_KEY, key);

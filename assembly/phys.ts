@@ -2,6 +2,11 @@
 // are backed on demand from the frame pool through a two-level frame directory.
 // Every guest-controlled address goes through `frameOffset`, which answers 0 for an
 // address outside backed memory — so a walk faults instead of reading engine state.
+//
+// A directory entry is either 0 (nothing backed in that 4 MiB), the offset of an L2
+// block of 1024 frame offsets, or — with bit 0 set — the offset of a contiguous 4 MiB
+// chunk of frames. Dense regions (the tables the engine allocates for itself) are
+// backed chunk-wise, which takes one dependent load out of every table read.
 import {
   PAGE_SIZE, DIR_L2_SHIFT, dirL1Base, framePoolBase, framePoolFrames, paBits,
 } from './layout';
@@ -20,12 +25,31 @@ export function resetPhys(): void {
 
 export function physFramesInUse(): u32 { return framesInUse; }
 
+const CHUNK: u32 = 1;
+const CHUNK_FRAMES: u32 = 1024;
+
 /** Linear-memory offset of the frame holding `pa`, or 0 when not backed. */
 @inline export function frameOffset(pa: u64): usize {
   if (pa >> paBits) return 0;
-  const block = load<u32>(dirL1Base + (<usize>(pa >> DIR_L2_SHIFT) << 2));
-  if (!block) return 0;
-  return load<u32>(<usize>block + ((<usize>(pa >> 12) & 1023) << 2));
+  const entry = load<u32>(dirL1Base + (<usize>(pa >> DIR_L2_SHIFT) << 2));
+  const frameIndex = <usize>(pa >> 12) & 1023;
+  if (entry & CHUNK) return <usize>(entry - CHUNK) + (frameIndex << 12);
+  if (!entry) return 0;
+  return load<u32>(<usize>entry + (frameIndex << 2));
+}
+
+/**
+ * Backs the whole 4 MiB around `pa` with one contiguous chunk when nothing in it is
+ * backed yet and the pool still has that many never-used frames; false otherwise.
+ */
+function backChunk(l1: usize): bool {
+  if (load<u32>(l1) != 0 || framePoolFrames - nextUnusedFrame < CHUNK_FRAMES) return false;
+  const chunk = framePoolBase + (<usize>nextUnusedFrame << 12);
+  nextUnusedFrame += CHUNK_FRAMES;
+  framesInUse += CHUNK_FRAMES;
+  memory.fill(chunk, 0, <usize>CHUNK_FRAMES << 12);
+  store<u32>(l1, <u32>chunk | CHUNK);
+  return true;
 }
 
 /** Takes one zeroed frame from the pool; 0 when the pool is exhausted. */
@@ -44,11 +68,16 @@ function takeFrame(): usize {
   return frame;
 }
 
-/** Backs the frame of `pa` (and its directory block) if needed; 0 on exhaustion or out of range. */
-export function backFrame(pa: u64): usize {
+/**
+ * Backs the frame of `pa` (and its directory block) if needed; 0 on exhaustion or out
+ * of range. `dense` asks for chunk backing (for regions filled front to back).
+ */
+export function backFrame(pa: u64, dense: bool = false): usize {
   if (pa >> paBits) return 0;
   const l1 = dirL1Base + (<usize>(pa >> DIR_L2_SHIFT) << 2);
+  if (dense) backChunk(l1);
   let block = <usize>load<u32>(l1);
+  if (block & CHUNK) return (block - CHUNK) + ((<usize>(pa >> 12) & 1023) << 12);
   if (!block) {
     block = takeFrame();
     if (!block) return 0;
@@ -65,11 +94,18 @@ export function backFrame(pa: u64): usize {
   return frame;
 }
 
-/** Drops the backing of the frame holding `pa` (its contents are lost). */
+/**
+ * Drops the backing of the frame holding `pa` (its contents are lost). A frame of a
+ * chunk stays backed (chunks are never split) but is zeroed.
+ */
 export function unbackFrame(pa: u64): void {
   if (pa >> paBits) return;
   const block = <usize>load<u32>(dirL1Base + (<usize>(pa >> DIR_L2_SHIFT) << 2));
   if (!block) return;
+  if (block & CHUNK) {
+    memory.fill((block - CHUNK) + ((<usize>(pa >> 12) & 1023) << 12), 0, PAGE_SIZE);
+    return;
+  }
   const slot = block + ((<usize>(pa >> 12) & 1023) << 2);
   const frame = <usize>load<u32>(slot);
   if (!frame) return;
@@ -85,21 +121,4 @@ export function physFramesFree(): u32 {
   let at = freeFrameHead;
   while (at) { free++; at = load<u32>(at); }
   return free;
-}
-
-/** Reads the 8-byte-aligned word at `pa`; `ok` reports whether it was backed. */
-export let physReadOk: bool = true;
-@inline export function physRead64(pa: u64): u64 {
-  const frame = frameOffset(pa);
-  if (!frame) { physReadOk = false; return 0; }
-  physReadOk = true;
-  return load<u64>(frame + (<usize>pa & 0xFF8));
-}
-
-/** Writes the 8-byte-aligned word at `pa`, backing the frame; false on exhaustion. */
-export function physWrite64(pa: u64, value: u64): bool {
-  const frame = backFrame(pa);
-  if (!frame) return false;
-  store<u64>(frame + (<usize>pa & 0xFF8), value);
-  return true;
 }

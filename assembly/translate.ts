@@ -9,7 +9,7 @@ import {
   FLAG_STALE_CHECK,
 } from './spaces';
 import {
-  descAt, makeKey, setIndex, cacheInsert, D_BASE, D_SET_MASK, D_WAYS, D_POLICY, POLICY_LRU,
+  descAt, makeKey, setIndex, cacheInsert, moveToFront, D_BASE, D_SET_MASK, D_WAYS, D_POLICY, POLICY_LRU,
   E_KEY, E_SPACE, E_STAMP, E_VALUE,
 } from './cache';
 import {
@@ -147,13 +147,7 @@ function flushHitCounters(lookups: u32): void {
       if (load<u64>(at + E_KEY) != key || load<u32>(at + E_SPACE) != space || load<u32>(at + E_STAMP) < threshold) continue;
       const value = load<u64>(at + E_VALUE);
       if ((<u32>value & access) != access) break;
-      if (lru && way != 0) {
-        const a = v128.load(at);
-        const b = v128.load(at, 16);
-        memory.copy(first + CACHE_ENTRY, first, at - first);
-        v128.store(first, a);
-        v128.store(first, b, 16);
-      }
+      if (lru && way != 0) moveToFront(first, at);
       outAddr = (value & ~0xFFF) | (iova & ((<u64>1 << shift) - 1));
       countHit(sizeClass);
       if (staleCheck) checkStale(space, iova, access, outAddr);
