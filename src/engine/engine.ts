@@ -42,6 +42,11 @@ function toBig(value: bigint | number): bigint {
   return typeof value === 'bigint' ? value : BigInt(value);
 }
 
+/** A u64 the core returns: Wasm hands every i64 to JavaScript as a signed BigInt. */
+function unsigned(value: bigint): bigint {
+  return BigInt.asUintN(64, value);
+}
+
 function geometry(value: { sets: number; ways: number } | false | undefined, fallback: { sets: number; ways: number }) {
   if (value === false) return { sets: 0, ways: 0 };
   return value ?? fallback;
@@ -115,7 +120,7 @@ export class Engine {
   }
 
   root(space: number): bigint {
-    return this.core.spaceRoot(space);
+    return unsigned(this.core.spaceRoot(space));
   }
 
   map(space: number, iova: bigint | number, pa: bigint | number, size: bigint | number, perms: number): void {
@@ -142,7 +147,7 @@ export class Engine {
     const out = this.core.translateOne(space, low, high, access);
     if (out >= 0) return { fault: 0, stage: 0, level: 0, addr: BigInt(out) };
     const status = -out;
-    return { fault: status & 0xff, stage: (status >> 8) & 0xff, level: (status >> 16) & 0xff, addr: this.core.lastAddr() };
+    return { fault: status & 0xff, stage: (status >> 8) & 0xff, level: (status >> 16) & 0xff, addr: unsigned(this.core.lastAddr()) };
   }
 
   /**
@@ -153,8 +158,8 @@ export class Engine {
     const flags = (opts.walkCaches ? 1 : 0) | (opts.writeAd ? 2 : 0);
     const reason = this.core.walkOnly(space, toBig(iova), access, flags);
     if (reason === 7) throw new EngineError(`walk: no space ${space}`, 'BAD_SPACE');
-    if (reason) return { fault: reason, stage: this.core.lastStage(), level: this.core.lastLevel(), addr: this.core.lastAddr(), perms: 0, pageShift: 0 };
-    return { fault: 0, stage: 0, level: this.core.lastLevel(), addr: this.core.lastAddr(), perms: this.core.lastPerms(), pageShift: this.core.lastShift() };
+    if (reason) return { fault: reason, stage: this.core.lastStage(), level: this.core.lastLevel(), addr: unsigned(this.core.lastAddr()), perms: 0, pageShift: 0 };
+    return { fault: 0, stage: 0, level: this.core.lastLevel(), addr: unsigned(this.core.lastAddr()), perms: this.core.lastPerms(), pageShift: this.core.lastShift() };
   }
 
   invalidateRange(space: number, iova: bigint | number, bytes: bigint | number, leafOnly = false): void {
