@@ -19,12 +19,11 @@ import { setRangeProbeLimit } from './invalidate';
 import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
 import { COUNTER_COUNT } from './counters';
 export { syncCounters, resetCounters } from './counters';
-import { walkDispatch } from './translate';
-import { resAddr, resStage } from './walk';
+import { walkDetailed } from './translate';
 import './abort';
 
 export {
-  translateBatch, translateOne, lastPerms, lastShift, lastLevel, lastGpa, lastFault,
+  translateBatch, translateOne, lastPerms, lastShift, lastLevel, lastGpa, lastFault, lastAddr, lastStage,
 } from './translate';
 export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceRoot } from './space-table';
 export { allocatorCreate } from './allocators';
@@ -121,7 +120,5 @@ export function spaceLive(space: u32): bool { return spaceValid(space); }
  */
 export function walkOnly(space: u32, iova: u64, access: u32, flags: u32): u32 {
   if (!spaceValid(space)) return 7;
-  return walkDispatch(space, iova, access, flags);
+  return walkDetailed(space, iova, access, flags);
 }
-export function lastAddr(): u64 { return resAddr; }
-export function lastStage(): u32 { return resStage; }

@@ -1,24 +1,24 @@
-// Translation: the inlined IOTLB probe (hot) and the miss path that dispatches to the
-// walker specialised for the space's format pair (cold), then fills the IOTLB.
+// Translation: the inlined IOTLB probe (hot) and, for the requests that miss, walks
+// on up to LANES lanes at once (walker/lanes.ts), then fills the IOTLB.
+//
+// Misses are gathered in request order and walked together, like a hardware walker
+// with several slots: two misses on one page in the same group both walk.
 import {
   batchCapacity, batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase,
   CACHE_IOTLB, CACHE_ENTRY,
 } from './layout';
 import {
-  spaceAt, spaceValid, translationThreshold, stampNow, S_FORMAT, S_PARENT, S_FLAGS, S_SIZE_MASK,
-  FLAG_STALE_CHECK,
+  spaceAt, spaceValid, translationThreshold, stampNow, S_PARENT, S_FLAGS, S_SIZE_MASK, FLAG_STALE_CHECK,
 } from './spaces';
 import {
   descAt, makeKey, setIndex, cacheInsert, moveToFront, D_BASE, D_SET_MASK, D_WAYS, D_POLICY, POLICY_LRU,
   E_KEY, E_SPACE, E_STAMP, E_VALUE,
 } from './cache';
 import {
-  walkSingle, walkNested, WALK_CACHES, WALK_WRITE_AD, resFault, resStage, resLevel, resAddr,
-  resPerms, resShift, resGpa, resCacheWritable,
-} from './walk';
-import { FORMAT_X86_64, FORMAT_VTD_SS } from './formats/ids';
-import { X86_64_FORMAT } from './formats/x86-64';
-import { VTD_SS_FORMAT } from './formats/vtd-ss';
+  LANES, SINGLE_LANE, laneAt, startLane, runLanes, walkOnce, laneIndex, laneInput, laneAccess, laneSpace,
+  R_FAULT, R_STAGE, R_LEVEL, R_PERMS, R_ADDR, R_GPA, R_SHIFT, R_WRITABLE,
+} from './walker/lanes';
+import { WALK_CACHES, WALK_WRITE_AD } from './walker/codes';
 import { PERM_W } from './formats/common';
 import { recordFault } from './faults';
 import {
@@ -36,54 +36,21 @@ export const REASON_STALE: u32 = 6;
   return reason | (stage << 8) | (level << 16);
 }
 
-/** Walks `space` for `iova` with the walker its format pair needs. */
-export function walkDispatch(space: u32, iova: u64, access: u32, flags: u32): u32 {
-  const sp = spaceAt(space);
-  const format = load<u8>(sp + S_FORMAT);
-  const parent = load<i32>(sp + S_PARENT);
-  if (parent < 0) {
-    if (format == FORMAT_X86_64) return walkSingle(X86_64_FORMAT, space, iova, access, flags, 1);
-    return walkSingle(VTD_SS_FORMAT, space, iova, access, flags, 1);
-  }
-  const parentFormat = load<u8>(spaceAt(<u32>parent) + S_FORMAT);
-  if (format == FORMAT_X86_64) {
-    if (parentFormat == FORMAT_VTD_SS) return walkNested(X86_64_FORMAT, VTD_SS_FORMAT, space, <u32>parent, iova, access, flags);
-    return walkNested(X86_64_FORMAT, X86_64_FORMAT, space, <u32>parent, iova, access, flags);
-  }
-  if (parentFormat == FORMAT_VTD_SS) return walkNested(VTD_SS_FORMAT, VTD_SS_FORMAT, space, <u32>parent, iova, access, flags);
-  return walkNested(VTD_SS_FORMAT, X86_64_FORMAT, space, <u32>parent, iova, access, flags);
-}
+/** The lane whose result the last* getters report. */
+let lastLane: usize = laneAt(SINGLE_LANE);
 
-/** Output of the last translation (per-access API and the batch loop). */
-export let outAddr: u64 = 0;
-
-/** The cold side of a lookup: walk, record a fault or fill the IOTLB. Returns the status. */
-function miss(space: u32, iova: u64, access: u32): u32 {
-  count(C_WALKS);
-  const reason = walkDispatch(space, iova, access, WALK_CACHES | WALK_WRITE_AD);
-  if (reason) {
-    count(C_FAULTS);
-    count(C_FAULT_TRANSLATION + reason - 1);
-    recordFault(iova, resAddr, space, reason, resStage, resLevel, access);
-    outAddr = 0;
-    return statusOf(reason, resStage, resLevel);
-  }
-  outAddr = resAddr;
-  fillIotlb(space, iova);
-  return 0;
-}
-
-function fillIotlb(space: u32, iova: u64): void {
+function fillIotlb(lane: usize, space: u32, iova: u64): void {
   const desc = descAt(CACHE_IOTLB);
   if (!load<u32>(desc + D_WAYS)) return;
-  const shift = <u64>resShift;
-  const sizeClass = resShift - 12;
+  const shiftBits = load<u32>(lane + R_SHIFT);
+  const shift = <u64>shiftBits;
+  const sizeClass = shiftBits - 12;
   const page = iova >> shift;
-  const sizeMask = (<u64>1 << shift) - 1;
-  const perms = resCacheWritable ? resPerms : resPerms & ~PERM_W;
-  const value = (resAddr & ~sizeMask) | perms;
+  const offsetMask = (<u64>1 << shift) - 1;
+  const perms = load<u32>(lane + R_PERMS);
+  const value = (load<u64>(lane + R_ADDR) & ~offsetMask) | (load<u32>(lane + R_WRITABLE) ? perms : perms & ~PERM_W);
   const nested = load<i32>(spaceAt(space) + S_PARENT) >= 0;
-  const aux: u64 = nested ? (resGpa & ~sizeMask) | 1 : 0;
+  const aux: u64 = nested ? (load<u64>(lane + R_GPA) & ~offsetMask) | 1 : 0;
   const set = setIndex(page, space, sizeClass, load<u32>(desc + D_SET_MASK));
   if (cacheInsert(desc, set, makeKey(page, sizeClass), space, stampNow, value, aux)) count(C_IOTLB_EVICTIONS);
   count(C_IOTLB_FILLS);
@@ -93,47 +60,50 @@ function fillIotlb(space: u32, iova: u64): void {
 
 /** Re-walks a hit without caches or A/D writes and counts a disagreement as a stale hit. */
 function checkStale(space: u32, iova: u64, access: u32, cachedAddr: u64): void {
-  const reason = walkDispatch(space, iova, access, 0);
-  if (reason == 0 && resAddr == cachedAddr) return;
+  const reason = walkOnce(space, iova, access, 0);
+  if (reason == 0 && load<u64>(laneAt(SINGLE_LANE) + R_ADDR) == cachedAddr) return;
   count(C_STALE_HITS);
   recordFault(iova, cachedAddr, space, REASON_STALE, 0, 0, access);
 }
 
-/** Hit-class counters of one batch, added to the u64 counters once at the end. */
-let hitsBySize4k: u32 = 0;
-let hitsBySize2m: u32 = 0;
-let hitsBySize1g: u32 = 0;
-let hitsBySizeOther: u32 = 0;
-let missCount: u32 = 0;
+// Per-call hit counters, added to the global counters once per call.
+let hits4k: u32 = 0;
+let hits2m: u32 = 0;
+let hits1g: u32 = 0;
+let hitsOther: u32 = 0;
+let misses: u32 = 0;
 
 @inline function countHit(sizeClass: u32): void {
-  if (sizeClass == 0) hitsBySize4k++;
-  else if (sizeClass == 9) hitsBySize2m++;
-  else if (sizeClass == 18) hitsBySize1g++;
-  else hitsBySizeOther++;
+  if (sizeClass == 0) hits4k++;
+  else if (sizeClass == 9) hits2m++;
+  else if (sizeClass == 18) hits1g++;
+  else hitsOther++;
 }
 
 function flushHitCounters(lookups: u32): void {
-  const hits = hitsBySize4k + hitsBySize2m + hitsBySize1g + hitsBySizeOther;
   countBy(C_LOOKUPS, lookups);
-  countBy(C_HITS, hits);
-  countBy(C_HITS_4K, hitsBySize4k);
-  countBy(C_HITS_2M, hitsBySize2m);
-  countBy(C_HITS_1G, hitsBySize1g);
-  countBy(C_HITS_OTHER, hitsBySizeOther);
-  countBy(C_MISSES, missCount);
-  hitsBySize4k = 0; hitsBySize2m = 0; hitsBySize1g = 0; hitsBySizeOther = 0; missCount = 0;
+  countBy(C_HITS, hits4k + hits2m + hits1g + hitsOther);
+  countBy(C_HITS_4K, hits4k);
+  countBy(C_HITS_2M, hits2m);
+  countBy(C_HITS_1G, hits1g);
+  countBy(C_HITS_OTHER, hitsOther);
+  countBy(C_MISSES, misses);
+  countBy(C_WALKS, misses);
+  hits4k = 0; hits2m = 0; hits1g = 0; hitsOther = 0; misses = 0;
 }
 
+/** Output of the last IOTLB hit. */
+let hitAddr: u64 = 0;
+
 /**
- * Looks `iova` up in the IOTLB for every page size the space has filled and walks on
- * a miss (or when the cached permissions do not cover the access). Leaves the
- * output in `outAddr`, returns the status.
+ * Looks `iova` up for every page size the space has filled. True on a hit whose
+ * permissions cover the access (output in hitAddr); a hit that does not cover it
+ * is a miss, so the walk reports the exact fault or sets D.
  */
-@inline function translateWith(
+@inline function probeIotlb(
   space: u32, iova: u64, access: u32, threshold: u32, sizeMask: u64,
-  base: usize, setMask: u32, ways: u32, lru: bool, staleCheck: bool,
-): u32 {
+  base: usize, setMask: u32, ways: u32, lru: bool,
+): bool {
   let mask = sizeMask;
   while (mask) {
     const sizeClass = <u32>ctz(mask);
@@ -146,25 +116,51 @@ function flushHitCounters(lookups: u32): void {
     for (let way: u32 = 0; way < ways; way++, at += CACHE_ENTRY) {
       if (load<u64>(at + E_KEY) != key || load<u32>(at + E_SPACE) != space || load<u32>(at + E_STAMP) < threshold) continue;
       const value = load<u64>(at + E_VALUE);
-      if ((<u32>value & access) != access) break;
+      if ((<u32>value & access) != access) return false;
       if (lru && way != 0) moveToFront(first, at);
-      outAddr = (value & ~0xFFF) | (iova & ((<u64>1 << shift) - 1));
+      hitAddr = (value & ~0xFFF) | (iova & ((<u64>1 << shift) - 1));
       countHit(sizeClass);
-      if (staleCheck) checkStale(space, iova, access, outAddr);
-      return 0;
+      return true;
     }
   }
-  missCount++;
-  return miss(space, iova, access);
+  return false;
+}
+
+/** Delivers the results of `lanes` finished lanes; returns how many faulted. */
+function deliver(lanes: u32, outBase: usize, statusBase: usize): u32 {
+  let failures: u32 = 0;
+  for (let slot: u32 = 0; slot < lanes; slot++) {
+    const lane = laneAt(slot);
+    const index = laneIndex(lane);
+    const space = laneSpace(lane);
+    const iova = laneInput(lane);
+    const reason = load<u32>(lane + R_FAULT);
+    if (reason) {
+      failures++;
+      count(C_FAULTS);
+      count(C_FAULT_TRANSLATION + reason - 1);
+      const stage = load<u32>(lane + R_STAGE);
+      const level = load<u32>(lane + R_LEVEL);
+      recordFault(iova, load<u64>(lane + R_ADDR), space, reason, stage, level, laneAccess(lane));
+      store<u64>(outBase + (<usize>index << 3), 0);
+      store<u32>(statusBase + (<usize>index << 2), statusOf(reason, stage, level));
+    } else {
+      store<u64>(outBase + (<usize>index << 3), load<u64>(lane + R_ADDR));
+      store<u32>(statusBase + (<usize>index << 2), 0);
+      fillIotlb(lane, space, iova);
+    }
+    lastLane = lane;
+  }
+  return failures;
 }
 
 /**
- * Translates `count` requests from the batch ring (struct of arrays: iova u64,
- * space u32, access u32 in; address u64 and status u32 out). Returns the number of
- * requests that did not translate.
+ * Translates `count` requests (struct of arrays: iova u64, space u32, access u32 in;
+ * address u64 and status u32 out). Returns the number that did not translate.
  */
-export function translateBatch(count: u32): u32 {
-  const n = count < batchCapacity ? count : batchCapacity;
+function translateRequests(
+  count: u32, iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
+): u32 {
   const desc = descAt(CACHE_IOTLB);
   const base = <usize>load<u32>(desc + D_BASE);
   const setMask = load<u32>(desc + D_SET_MASK);
@@ -175,56 +171,81 @@ export function translateBatch(count: u32): u32 {
   let threshold: u32 = 0;
   let staleCheck = false;
   let failures: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const space = load<u32>(batchSpaceBase + (<usize>i << 2));
-    const iova = load<u64>(batchIovaBase + (<usize>i << 3));
-    const access = load<u32>(batchAccessBase + (<usize>i << 2));
-    if (space != lastSpace) {
-      lastSpace = space;
-      live = spaceValid(space);
-      if (live) {
-        threshold = translationThreshold(space);
-        staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
+  let i: u32 = 0;
+  while (i < count) {
+    let lanes: u32 = 0;
+    while (i < count && lanes < LANES) {
+      const space = load<u32>(spaceBase + (<usize>i << 2));
+      const iova = load<u64>(iovaBase + (<usize>i << 3));
+      const access = load<u32>(accessBase + (<usize>i << 2));
+      if (space != lastSpace) {
+        lastSpace = space;
+        live = spaceValid(space);
+        if (live) {
+          threshold = translationThreshold(space);
+          staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
+        }
       }
+      if (!live) {
+        store<u64>(outBase + (<usize>i << 3), 0);
+        store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
+        failures++;
+      } else if (probeIotlb(space, iova, access, threshold, load<u64>(spaceAt(space) + S_SIZE_MASK), base, setMask, ways, lru)) {
+        store<u64>(outBase + (<usize>i << 3), hitAddr);
+        store<u32>(statusBase + (<usize>i << 2), 0);
+        if (staleCheck) checkStale(space, iova, access, hitAddr);
+      } else {
+        misses++;
+        startLane(laneAt(lanes), space, iova, access, WALK_CACHES | WALK_WRITE_AD, i);
+        lanes++;
+      }
+      i++;
     }
-    let status: u32;
-    if (!live) {
-      status = STATUS_BAD_SPACE;
-      outAddr = 0;
-    } else {
-      // Re-read the size mask: a miss in this batch may have added a page size.
-      const sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
-      status = translateWith(space, iova, access, threshold, sizeMask, base, setMask, ways, lru, staleCheck);
+    if (lanes) {
+      runLanes(lanes);
+      failures += deliver(lanes, outBase, statusBase);
     }
-    if (status) failures++;
-    store<u64>(batchOutBase + (<usize>i << 3), outAddr);
-    store<u32>(batchStatusBase + (<usize>i << 2), status);
   }
-  flushHitCounters(n);
+  flushHitCounters(count);
   return failures;
 }
+
+/** Translates the first `count` requests of the batch ring. */
+export function translateBatch(count: u32): u32 {
+  const n = count < batchCapacity ? count : batchCapacity;
+  return translateRequests(n, batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase);
+}
+
+// One-request ring for the per-access API.
+const oneIova = memory.data(8, 8);
+const oneSpace = memory.data(4, 4);
+const oneAccess = memory.data(4, 4);
+const oneOut = memory.data(8, 8);
+const oneStatus = memory.data(4, 4);
 
 /**
  * Per-access translation with plain numbers: the IOVA as two u32 halves. Returns
  * the output address (exact: physical addresses are below 2^52) or -status.
  */
 export function translateOne(space: u32, iovaLow: u32, iovaHigh: u32, access: u32): f64 {
-  if (!spaceValid(space)) return -<f64>STATUS_BAD_SPACE;
-  const iova = (<u64>iovaHigh << 32) | iovaLow;
-  const desc = descAt(CACHE_IOTLB);
-  const sp = spaceAt(space);
-  const status = translateWith(
-    space, iova, access, translationThreshold(space), load<u64>(sp + S_SIZE_MASK),
-    <usize>load<u32>(desc + D_BASE), load<u32>(desc + D_SET_MASK), load<u32>(desc + D_WAYS),
-    load<u32>(desc + D_POLICY) == POLICY_LRU, (load<u8>(sp + S_FLAGS) & FLAG_STALE_CHECK) != 0,
-  );
-  flushHitCounters(1);
-  return status ? -<f64>status : <f64>outAddr;
+  store<u64>(oneIova, (<u64>iovaHigh << 32) | iovaLow);
+  store<u32>(oneSpace, space);
+  store<u32>(oneAccess, access);
+  translateRequests(1, oneIova, oneSpace, oneAccess, oneOut, oneStatus);
+  const status = load<u32>(oneStatus);
+  return status ? -<f64>status : <f64>load<u64>(oneOut);
 }
 
-/** Walk details of the last miss, for callers that want more than the address. */
-export function lastPerms(): u32 { return resPerms; }
-export function lastShift(): u32 { return resShift; }
-export function lastLevel(): u32 { return resLevel; }
-export function lastGpa(): u64 { return resGpa; }
-export function lastFault(): u32 { return resFault; }
+/** One walk with no IOTLB (flags: WALK_CACHES, WALK_WRITE_AD); details via the last* getters. */
+export function walkDetailed(space: u32, iova: u64, access: u32, flags: u32): u32 {
+  lastLane = laneAt(SINGLE_LANE);
+  return walkOnce(space, iova, access, flags);
+}
+
+export function lastPerms(): u32 { return load<u32>(lastLane + R_PERMS); }
+export function lastShift(): u32 { return load<u32>(lastLane + R_SHIFT); }
+export function lastLevel(): u32 { return load<u32>(lastLane + R_LEVEL); }
+export function lastGpa(): u64 { return load<u64>(lastLane + R_GPA); }
+export function lastFault(): u32 { return load<u32>(lastLane + R_FAULT); }
+export function lastAddr(): u64 { return load<u64>(lastLane + R_ADDR); }
+export function lastStage(): u32 { return load<u32>(lastLane + R_STAGE); }

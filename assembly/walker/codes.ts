@@ -1,0 +1,21 @@
+// Fault reasons, access bits and walk flags shared by the walker and its callers
+// (values mirror src/engine/types.ts).
+export const REASON_TRANSLATION: u32 = 1;
+export const REASON_PERMISSION: u32 = 2;
+export const REASON_RESERVED: u32 = 3;
+export const REASON_ADDRESS_SIZE: u32 = 4;
+export const REASON_EXTERNAL: u32 = 5;
+
+/** Outcomes of one walk step besides a fault reason. */
+export const STEP_CONTINUE: u32 = 0x100;
+export const STEP_LEAF: u32 = 0x101;
+/** The step's A/D update went through the parent and failed there; the lane holds the fault. */
+export const STEP_PARENT_FAULT: u32 = 0x102;
+
+export const ACCESS_READ: u32 = 1;
+export const ACCESS_WRITE: u32 = 2;
+export const ACCESS_USER: u32 = 8;
+
+/** Walk flags: use the walk caches and the nested table cache; write A/D bits. */
+export const WALK_CACHES: u32 = 1;
+export const WALK_WRITE_AD: u32 = 2;
