@@ -1,12 +1,13 @@
 // Resolving an address of a space's input to a host physical address without
 // touching any cache or A/D bit: what the builder needs to write tables that live
 // in a guest's memory.
-import { walkOnce, laneAt, SINGLE_LANE, R_ADDR } from './walker/lanes';
+import { walkOnce } from './walker/run';
+import { laneAt, SINGLE_SLOT, R_ADDR } from './walker/lane';
 
 export const UNRESOLVED: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 
 export function resolveThroughSpace(space: u32, addr: u64): u64 {
   // READ | WRITE: the builder writes what it resolves.
   if (walkOnce(space, addr, 3, 0)) return UNRESOLVED;
-  return load<u64>(laneAt(SINGLE_LANE) + R_ADDR);
+  return load<u64>(laneAt(SINGLE_SLOT) + R_ADDR);
 }

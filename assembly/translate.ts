@@ -2,7 +2,8 @@
 // on up to LANES lanes at once (walker/lanes.ts), then fills the IOTLB.
 //
 // Misses are gathered in request order and walked together, like a hardware walker
-// with several slots: two misses on one page in the same group both walk.
+// with several slots: consecutive misses of one space (up to LANES) form a group, and
+// two misses on one page in the same group both walk.
 import {
   batchCapacity, batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase,
   CACHE_IOTLB, CACHE_ENTRY,
@@ -15,9 +16,10 @@ import {
   E_KEY, E_SPACE, E_STAMP, E_VALUE,
 } from './cache';
 import {
-  LANES, SINGLE_LANE, laneAt, startLane, runLanes, walkOnce, laneIndex, laneInput, laneAccess, laneSpace,
+  LANES, SINGLE_SLOT, laneAt, setLane, L_INPUT, L_ACCESS, L_INDEX,
   R_FAULT, R_STAGE, R_LEVEL, R_PERMS, R_ADDR, R_GPA, R_SHIFT, R_WRITABLE,
-} from './walker/lanes';
+} from './walker/lane';
+import { runLanes, walkOnce } from './walker/run';
 import { WALK_CACHES, WALK_WRITE_AD } from './walker/codes';
 import { PERM_W } from './formats/common';
 import { recordFault } from './faults';
@@ -37,7 +39,7 @@ export const REASON_STALE: u32 = 6;
 }
 
 /** The lane whose result the last* getters report. */
-let lastLane: usize = laneAt(SINGLE_LANE);
+let lastLane: usize = laneAt(SINGLE_SLOT);
 
 function fillIotlb(lane: usize, space: u32, iova: u64): void {
   const desc = descAt(CACHE_IOTLB);
@@ -61,7 +63,7 @@ function fillIotlb(lane: usize, space: u32, iova: u64): void {
 /** Re-walks a hit without caches or A/D writes and counts a disagreement as a stale hit. */
 function checkStale(space: u32, iova: u64, access: u32, cachedAddr: u64): void {
   const reason = walkOnce(space, iova, access, 0);
-  if (reason == 0 && load<u64>(laneAt(SINGLE_LANE) + R_ADDR) == cachedAddr) return;
+  if (reason == 0 && load<u64>(laneAt(SINGLE_SLOT) + R_ADDR) == cachedAddr) return;
   count(C_STALE_HITS);
   recordFault(iova, cachedAddr, space, REASON_STALE, 0, 0, access);
 }
@@ -126,14 +128,14 @@ let hitAddr: u64 = 0;
   return false;
 }
 
-/** Delivers the results of `lanes` finished lanes; returns how many faulted. */
-function deliver(lanes: u32, outBase: usize, statusBase: usize): u32 {
+/** Walks the `lanes` misses gathered for `space` and delivers their results; returns how many faulted. */
+function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u32 {
+  runLanes(space, WALK_CACHES | WALK_WRITE_AD, 0, lanes);
   let failures: u32 = 0;
   for (let slot: u32 = 0; slot < lanes; slot++) {
     const lane = laneAt(slot);
-    const index = laneIndex(lane);
-    const space = laneSpace(lane);
-    const iova = laneInput(lane);
+    const index = load<u32>(lane + L_INDEX);
+    const iova = load<u64>(lane + L_INPUT);
     const reason = load<u32>(lane + R_FAULT);
     if (reason) {
       failures++;
@@ -141,7 +143,7 @@ function deliver(lanes: u32, outBase: usize, statusBase: usize): u32 {
       count(C_FAULT_TRANSLATION + reason - 1);
       const stage = load<u32>(lane + R_STAGE);
       const level = load<u32>(lane + R_LEVEL);
-      recordFault(iova, load<u64>(lane + R_ADDR), space, reason, stage, level, laneAccess(lane));
+      recordFault(iova, load<u64>(lane + R_ADDR), space, reason, stage, level, load<u32>(lane + L_ACCESS));
       store<u64>(outBase + (<usize>index << 3), 0);
       store<u32>(statusBase + (<usize>index << 2), statusOf(reason, stage, level));
     } else {
@@ -171,41 +173,47 @@ function translateRequests(
   let threshold: u32 = 0;
   let staleCheck = false;
   let failures: u32 = 0;
-  let i: u32 = 0;
-  while (i < count) {
-    let lanes: u32 = 0;
-    while (i < count && lanes < LANES) {
-      const space = load<u32>(spaceBase + (<usize>i << 2));
-      const iova = load<u64>(iovaBase + (<usize>i << 3));
-      const access = load<u32>(accessBase + (<usize>i << 2));
-      if (space != lastSpace) {
-        lastSpace = space;
-        live = spaceValid(space);
-        if (live) {
-          threshold = translationThreshold(space);
-          staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
-        }
+  let lanes: u32 = 0;
+  let groupSpace: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const space = load<u32>(spaceBase + (<usize>i << 2));
+    const iova = load<u64>(iovaBase + (<usize>i << 3));
+    const access = load<u32>(accessBase + (<usize>i << 2));
+    if (space != lastSpace) {
+      lastSpace = space;
+      live = spaceValid(space);
+      if (live) {
+        threshold = translationThreshold(space);
+        staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
       }
-      if (!live) {
-        store<u64>(outBase + (<usize>i << 3), 0);
-        store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
-        failures++;
-      } else if (probeIotlb(space, iova, access, threshold, load<u64>(spaceAt(space) + S_SIZE_MASK), base, setMask, ways, lru)) {
-        store<u64>(outBase + (<usize>i << 3), hitAddr);
-        store<u32>(statusBase + (<usize>i << 2), 0);
-        if (staleCheck) checkStale(space, iova, access, hitAddr);
-      } else {
-        misses++;
-        startLane(laneAt(lanes), space, iova, access, WALK_CACHES | WALK_WRITE_AD, i);
-        lanes++;
+    }
+    if (!live) {
+      store<u64>(outBase + (<usize>i << 3), 0);
+      store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
+      failures++;
+      continue;
+    }
+    if (probeIotlb(space, iova, access, threshold, load<u64>(spaceAt(space) + S_SIZE_MASK), base, setMask, ways, lru)) {
+      store<u64>(outBase + (<usize>i << 3), hitAddr);
+      store<u32>(statusBase + (<usize>i << 2), 0);
+      if (staleCheck) {
+        // Keep the fault ring in request order: earlier misses report first.
+        if (lanes) { failures += walkGroup(groupSpace, lanes, outBase, statusBase); lanes = 0; }
+        checkStale(space, iova, access, hitAddr);
       }
-      i++;
+      continue;
     }
-    if (lanes) {
-      runLanes(lanes);
-      failures += deliver(lanes, outBase, statusBase);
+    // A group holds misses of one space: walk it before starting another.
+    if (lanes && (lanes == LANES || space != groupSpace)) {
+      failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+      lanes = 0;
     }
+    misses++;
+    groupSpace = space;
+    setLane(laneAt(lanes), iova, access, i);
+    lanes++;
   }
+  if (lanes) failures += walkGroup(groupSpace, lanes, outBase, statusBase);
   flushHitCounters(count);
   return failures;
 }
@@ -238,7 +246,7 @@ export function translateOne(space: u32, iovaLow: u32, iovaHigh: u32, access: u3
 
 /** One walk with no IOTLB (flags: WALK_CACHES, WALK_WRITE_AD); details via the last* getters. */
 export function walkDetailed(space: u32, iova: u64, access: u32, flags: u32): u32 {
-  lastLane = laneAt(SINGLE_LANE);
+  lastLane = laneAt(SINGLE_SLOT);
   return walkOnce(space, iova, access, flags);
 }
 

@@ -10,6 +10,8 @@ const RESERVED_2M: u64 = 0x1F_F000;
 const RESERVED_1G: u64 = 0x3FFF_F000;
 
 @final @unmanaged export class VtdSs {
+  /** A real format (as opposed to NoParent). */
+  @inline exists(): bool { return true; }
   @inline inputOk(iova: u64, levels: u32): bool {
     return (iova >> <u64>levelShift(levels)) == 0;
   }

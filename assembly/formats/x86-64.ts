@@ -12,6 +12,8 @@ const RESERVED_2M: u64 = 0x1F_E000;
 const RESERVED_1G: u64 = 0x3FFF_E000;
 
 @final @unmanaged export class X86_64 {
+  /** A real format (as opposed to NoParent). */
+  @inline exists(): bool { return true; }
   @inline inputOk(iova: u64, levels: u32): bool {
     // Canonical: the bits above the top index bit are copies of it.
     const top = <u64>(levelShift(levels) - 1);

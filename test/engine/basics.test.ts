@@ -80,3 +80,21 @@ describe.each(['debug', 'release'] as const)('engine basics (%s build)', (build)
     expect(c.tablesFreed).toBe(c.tablesAllocated - 1); // only the root stays
   });
 });
+
+describe('memory budget', () => {
+  it('keeps an IOTLB entry at 32 bytes and the default engine (without physical memory) under 16 MiB', async () => {
+    const e = await Engine.create();
+    expect(e.iotlbEntries()).toBe(16384);
+    // The IOTLB region is sets * ways * 32 bytes, laid out inside the metadata.
+    expect(e.metadataBytes()).toBeLessThan(16 * 1024 * 1024);
+    const small = await Engine.create({ iotlb: { sets: 16, ways: 4 } });
+    const large = await Engine.create({ iotlb: { sets: 16 + 1024, ways: 4 } }).catch(() => undefined);
+    expect(large).toBeUndefined(); // sets must be a power of two
+    const bigger = await Engine.create({ iotlb: { sets: 1024, ways: 4 } });
+    // Growing the IOTLB by 4032 entries grows the metadata by 32 bytes each, plus one
+    // round-robin byte per set; regions after the caches start on 4 KiB boundaries.
+    const grown = bigger.metadataBytes() - small.metadataBytes();
+    expect(grown).toBeLessThanOrEqual((1024 - 16) * 4 * 32 + (1024 - 16) + 4096);
+    expect(grown).toBeGreaterThan((1024 - 16) * 4 * 32 - 4096);
+  });
+});

@@ -1,0 +1,16 @@
+// The "no parent" format: the second type argument of a single-stage walk. Its hooks
+// are never reached (the walker checks `exists()` first, which folds to false).
+@final @unmanaged export class NoParent {
+  @inline exists(): bool { return false; }
+  @inline inputOk(iova: u64, levels: u32): bool { return false; }
+  @inline present(pte: u64): bool { return false; }
+  @inline isLeaf(pte: u64, level: u32): bool { return true; }
+  @inline reserved(pte: u64, level: u32, paMask: u64): bool { return false; }
+  @inline tableAddr(pte: u64): u64 { return 0; }
+  @inline leafAddr(pte: u64, level: u32): u64 { return 0; }
+  @inline perms(pte: u64): u32 { return 0; }
+  @inline accessedBit(): u64 { return 0; }
+  @inline dirtyBit(): u64 { return 0; }
+}
+
+export const NO_PARENT_FORMAT = changetype<NoParent>(0);

@@ -1,0 +1,55 @@
+// What every lane of one run shares: a run walks misses of a single space, so its
+// flags, roots, thresholds and the parent's are read once here instead of per step.
+import { paBits } from '../layout';
+import {
+  spaceAt, S_LEVELS, S_FLAGS, S_ROOT, S_PARENT, FLAG_AD, walkThreshold, translationThreshold,
+} from '../spaces';
+import { cacheEnabled } from '../cache';
+import { CACHE_NESTED_TABLE } from '../layout';
+import { WALK_CACHES, WALK_WRITE_AD } from './codes';
+
+export let ctxSpace: u32 = 0;
+export let ctxFlags: u32 = 0;
+export let ctxLevels: u32 = 0;
+export let ctxRoot: u64 = 0;
+export let ctxWriteAd: bool = false;
+export let ctxTracksDirty: bool = false;
+export let ctxWalkCaches: bool = false;
+export let ctxWalkThreshold: u32 = 0;
+export let ctxParent: i32 = -1;
+export let ctxParentLevels: u32 = 0;
+export let ctxParentRoot: u64 = 0;
+export let ctxParentWriteAd: bool = false;
+export let ctxParentTracksDirty: bool = false;
+export let ctxParentWalkThreshold: u32 = 0;
+export let ctxParentThreshold: u32 = 0;
+export let ctxTableCache: bool = false;
+export let ctxPaMask: u64 = 0;
+
+/** Loads the context for walking `space` with `flags`. */
+export function enterContext(space: u32, flags: u32): void {
+  const sp = spaceAt(space);
+  const spaceAd = (load<u8>(sp + S_FLAGS) & FLAG_AD) != 0;
+  ctxSpace = space;
+  ctxFlags = flags;
+  ctxLevels = <u32>load<u8>(sp + S_LEVELS);
+  ctxRoot = load<u64>(sp + S_ROOT);
+  ctxTracksDirty = spaceAd;
+  ctxWriteAd = spaceAd && (flags & WALK_WRITE_AD) != 0;
+  ctxWalkCaches = (flags & WALK_CACHES) != 0 && cacheEnabled(1);
+  ctxWalkThreshold = ctxWalkCaches ? walkThreshold(space) : 0;
+  ctxPaMask = (<u64>1 << paBits) - 1;
+  const parent = load<i32>(sp + S_PARENT);
+  ctxParent = parent;
+  if (parent >= 0) {
+    const pp = spaceAt(<u32>parent);
+    const parentAd = (load<u8>(pp + S_FLAGS) & FLAG_AD) != 0;
+    ctxParentLevels = <u32>load<u8>(pp + S_LEVELS);
+    ctxParentRoot = load<u64>(pp + S_ROOT);
+    ctxParentTracksDirty = parentAd;
+    ctxParentWriteAd = parentAd && (flags & WALK_WRITE_AD) != 0;
+    ctxParentWalkThreshold = ctxWalkCaches ? walkThreshold(<u32>parent) : 0;
+    ctxTableCache = (flags & WALK_CACHES) != 0 && cacheEnabled(CACHE_NESTED_TABLE);
+    ctxParentThreshold = ctxTableCache ? translationThreshold(<u32>parent) : 0;
+  }
+}

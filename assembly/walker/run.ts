@@ -1,0 +1,85 @@
+// Runs a group of lanes on one space with the kernel specialised for its format pair.
+import { spaceAt, S_FORMAT, S_PARENT } from '../spaces';
+import { frameOffset } from '../phys';
+import { FORMAT_X86_64 } from '../formats/ids';
+import { X86_64_FORMAT } from '../formats/x86-64';
+import { VTD_SS_FORMAT } from '../formats/vtd-ss';
+import { NO_PARENT_FORMAT } from '../formats/none';
+import { PERM_R, PERM_W } from '../formats/common';
+import { count, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
+import { REASON_EXTERNAL, ACCESS_WRITE } from './codes';
+import { enterContext, ctxSpace, ctxFlags, ctxParent, ctxTableCache, ctxParentThreshold } from './context';
+import {
+  laneAt, setLane, fail, WRITE_SLOT, SINGLE_SLOT, L_LEVEL, R_FAULT, R_LEVEL, R_ADDR, R_PERMS, R_WRITABLE,
+} from './lane';
+import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
+import { runKernel } from './kernel';
+
+/** Walks the requests set on lanes first..first+count-1, all of `space`. */
+export function runLanes(space: u32, flags: u32, first: u32, count: u32): void {
+  enterContext(space, flags);
+  const sp = spaceAt(space);
+  const own = load<u8>(sp + S_FORMAT);
+  const parent = load<i32>(sp + S_PARENT);
+  if (parent < 0) {
+    if (own == FORMAT_X86_64) runKernel(X86_64_FORMAT, NO_PARENT_FORMAT, first, count);
+    else runKernel(VTD_SS_FORMAT, NO_PARENT_FORMAT, first, count);
+    return;
+  }
+  const parentX86 = load<u8>(spaceAt(<u32>parent) + S_FORMAT) == FORMAT_X86_64;
+  if (own == FORMAT_X86_64) {
+    if (parentX86) runKernel(X86_64_FORMAT, X86_64_FORMAT, first, count);
+    else runKernel(X86_64_FORMAT, VTD_SS_FORMAT, first, count);
+  } else {
+    if (parentX86) runKernel(VTD_SS_FORMAT, X86_64_FORMAT, first, count);
+    else runKernel(VTD_SS_FORMAT, VTD_SS_FORMAT, first, count);
+  }
+}
+
+/** One walk on a reserved lane, to completion; returns the fault reason (0 = translated). */
+export function walkOnce(space: u32, iova: u64, access: u32, flags: u32, slot: u32 = SINGLE_SLOT): u32 {
+  const lane = laneAt(slot);
+  setLane(lane, iova, access, 0);
+  runLanes(space, flags, slot, 1);
+  return load<u32>(lane + R_FAULT);
+}
+
+/**
+ * Writes `value` into the stage-1 entry at `gpa` of the running nested space: an A/D
+ * update is a write through the parent, which must allow WRITE there (and, with its
+ * own A/D on, records it). On failure `lane` ends with a stage-2 fault.
+ */
+export function storeThroughParent(lane: usize, gpa: u64, value: u64): bool {
+  const parent = <u32>ctxParent;
+  let host = ctxTableCache ? tableCacheLookup(parent, gpa, PERM_R | PERM_W, ctxParentThreshold) : NO_HOST;
+  if (host == NO_HOST) {
+    count(C_STAGE2_WALKS);
+    const space = ctxSpace;
+    const flags = ctxFlags;
+    const reason = walkOnce(parent, gpa, ACCESS_WRITE, flags, WRITE_SLOT);
+    enterContext(space, flags);
+    const helper = laneAt(WRITE_SLOT);
+    if (reason) {
+      fail(lane, reason, 2, load<u32>(helper + R_LEVEL), gpa);
+      return false;
+    }
+    host = load<u64>(helper + R_ADDR) & ~0xFFF;
+    if (ctxTableCache) {
+      const perms = load<u32>(helper + R_PERMS);
+      tableCacheFill(parent, gpa, host, load<u32>(helper + R_WRITABLE) ? perms : perms & ~PERM_W);
+    }
+  }
+  const frame = frameOffsetFor(host | (gpa & 0xFFF));
+  if (!frame) {
+    fail(lane, REASON_EXTERNAL, 1, <u32>load<i32>(lane + L_LEVEL), gpa);
+    return false;
+  }
+  store<u64>(frame, value);
+  count(C_AD_WRITES);
+  return true;
+}
+
+@inline function frameOffsetFor(addr: u64): usize {
+  const frame = frameOffset(addr);
+  return frame ? frame + (<usize>addr & 0xFF8) : 0;
+}
