@@ -1,0 +1,74 @@
+// The comparison itself: one request through the engine and through the oracle,
+// on the same memory, with everything observable compared.
+
+import { expect } from 'vitest';
+import { Access, type Translation } from '../../../src/engine/types.js';
+import { oracleTranslate } from '../../../src/oracle/index.js';
+import { hex } from './addresses.js';
+import { OverlayMemory } from './memory.js';
+import { withoutAd, type SpaceRef, type World } from './world.js';
+
+export function describeAccess(access: number): string {
+  const kind = access & Access.WRITE ? 'WRITE' : access & Access.EXEC ? 'EXEC' : access & Access.READ ? 'READ' : 'NONE';
+  return access & Access.USER ? `${kind}|USER` : kind;
+}
+
+/** What engine.translate reports: the output on success, the fault and where otherwise. */
+function translateShape(t: Translation) {
+  return t.fault === 0 ? { fault: 0, addr: t.addr } : { fault: t.fault, stage: t.stage, level: t.level, addr: t.addr };
+}
+
+/**
+ * Cached translation: engine.translate against the oracle. With A/D on, the oracle
+ * walks first over an overlay (its writes stay there) and the engine's own A/D
+ * writes must then be exactly the overlay's. The fault ring must hold exactly this
+ * request's fault.
+ *
+ * One exception, which hardware shares: a nested IOTLB entry can be smaller than the
+ * leaves it came from, so a split of a large page (a partial unmap, stage 1 or 2)
+ * leaves other entries of that page valid while the new split entries have A and D
+ * clear. A hit on such an entry walks nothing and sets nothing, while the oracle,
+ * which always walks, sets them. So on a nested IOTLB hit only "the engine wrote
+ * nothing" is checked. Flat IOTLB entries are exactly one leaf each: there, a hit
+ * must find nothing the oracle would write.
+ */
+export function checkTranslate(world: World, space: SpaceRef, iova: bigint, access: number, context: string): Translation {
+  const { engine, paBits } = world;
+  const where = `${context}: translate space ${space.id} ${hex(iova)} ${describeAccess(access)}`;
+  const overlay = new OverlayMemory(engine.phys);
+  const expected = oracleTranslate(overlay, paBits, space.desc, iova, access);
+  const before = engine.counters();
+  const actual = engine.translate(space.id, iova, access);
+  const after = engine.counters();
+  const r = { fault: actual.fault, stage: actual.stage, level: actual.level, addr: actual.addr };
+  expect(actual.fault === 0 ? { fault: 0, addr: r.addr } : r, where).toEqual(translateShape(expected));
+
+  const adWrites = after.adWrites - before.adWrites;
+  if (space.desc.parent !== undefined && after.walks === before.walks) {
+    expect(adWrites, `${where}: A/D writes on an IOTLB hit`).toBe(0);
+  } else {
+    for (const [addr, value] of overlay.written) {
+      expect(engine.phys.read64(addr), `${where}: A/D word at ${hex(addr)}`).toBe(value);
+    }
+    expect(adWrites, `${where}: A/D writes`).toBe(overlay.writes);
+  }
+
+  const faults = engine.drainFaults().map(({ sequence: _s, ...f }) => f);
+  const expectedFaults = expected.fault === 0 ? [] : [{
+    iova, addr: expected.addr, space: space.id, reason: expected.fault, stage: expected.stage, level: expected.level, access,
+  }];
+  expect(faults, `${where}: fault records`).toEqual(expectedFaults);
+  return expected;
+}
+
+/** Uncached walk without A/D writes: the full Translation (perms, page size) must match. */
+export function checkWalk(world: World, space: SpaceRef, iova: bigint, access: number, context: string): void {
+  const { engine, paBits } = world;
+  const where = `${context}: walk space ${space.id} ${hex(iova)} ${describeAccess(access)}`;
+  const overlay = new OverlayMemory(engine.phys);
+  const expected = oracleTranslate(overlay, paBits, withoutAd(space.desc), iova, access);
+  expect(overlay.writes, `${where}: the oracle wrote with A/D off`).toBe(0);
+  const adWritesBefore = engine.counters().adWrites;
+  expect(engine.walk(space.id, iova, access), where).toEqual(expected);
+  expect(engine.counters().adWrites, `${where}: walk() must not write A/D`).toBe(adWritesBefore);
+}
