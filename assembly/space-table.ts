@@ -5,7 +5,7 @@ import { maxSpaces } from './layout';
 import {
   spaceAt, spaceValid, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
   S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_IN_USE, FLAG_AD, FLAG_STALE_CHECK,
-  NO_PARENT,
+  NO_PARENT, noteSpaceChange,
 } from './spaces';
 import { allocatorValid, allocatorTableSpace, allocTable, NO_PAGE } from './allocators';
 import { levelsSupported, FORMAT_X86_64 } from './formats/ids';
@@ -110,6 +110,7 @@ export function setSpaceOptions(space: u32, options: u32): i32 {
   if (options & OPTION_AD) flags |= FLAG_AD;
   if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
   store<u8>(at + S_FLAGS, flags);
+  noteSpaceChange();
   return 0;
 }
 

@@ -31,6 +31,10 @@ export const NO_PARENT: i32 = -1;
 
 /** The stamp given to fills; bumped by every invalidation that needs a new epoch. */
 export let stampNow: u32 = 1;
+/** Bumped whenever anything a walk reads from a space record may have changed. */
+export let spaceGeneration: u32 = 0;
+
+export function noteSpaceChange(): void { spaceGeneration++; }
 export let globalEpoch: u32 = 0;
 
 /** Above this the stamps are renumbered (every cache is emptied). */
@@ -76,6 +80,7 @@ export function walkThreshold(space: u32): u32 {
 /** A fresh stamp for an epoch; renumbers everything first when stamps run out. */
 export function nextEpoch(): u32 {
   if (stampNow >= STAMP_LIMIT) renumberStamps();
+  spaceGeneration++;
   stampNow++;
   return stampNow;
 }

@@ -30,9 +30,9 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline leafAddr(pte: u64, level: u32): u64 {
     return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
   }
+  /** R, W, X sit at the permission bits' own positions; a second stage has no privilege notion: U always. */
   @inline perms(pte: u64): u32 {
-    // A second stage has no privilege notion: U always.
-    return PERM_U | ((pte & R) ? PERM_R : 0) | ((pte & W) ? PERM_W : 0) | ((pte & X) ? PERM_X : 0);
+    return PERM_U | <u32>(pte & (R | W | X));
   }
   @inline accessedBit(): u64 { return 0x100; }
   @inline dirtyBit(): u64 { return 0x200; }

@@ -36,8 +36,9 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   @inline leafAddr(pte: u64, level: u32): u64 {
     return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
   }
+  /** R always; W from R/W (bit 1); U from U/S (bit 2 -> 3); X unless XD (bit 63 -> 2). */
   @inline perms(pte: u64): u32 {
-    return PERM_R | ((pte & RW) ? PERM_W : 0) | ((pte & US) ? PERM_U : 0) | ((pte & XD) ? 0 : PERM_X);
+    return PERM_R | <u32>(pte & RW) | (<u32>(pte & US) << 1) | <u32>((~pte >> 61) & 4);
   }
   @inline accessedBit(): u64 { return 0x20; }
   @inline dirtyBit(): u64 { return 0x40; }

@@ -2,7 +2,7 @@
 // flags, roots, thresholds and the parent's are read once here instead of per step.
 import { paBits } from '../layout';
 import {
-  spaceAt, S_LEVELS, S_FLAGS, S_ROOT, S_PARENT, FLAG_AD, walkThreshold, translationThreshold,
+  spaceAt, S_LEVELS, S_FLAGS, S_ROOT, S_PARENT, FLAG_AD, walkThreshold, translationThreshold, spaceGeneration,
 } from '../spaces';
 import { cacheEnabled } from '../cache';
 import { CACHE_NESTED_TABLE } from '../layout';
@@ -25,9 +25,13 @@ export let ctxParentWalkThreshold: u32 = 0;
 export let ctxParentThreshold: u32 = 0;
 export let ctxTableCache: bool = false;
 export let ctxPaMask: u64 = 0;
+/** The space generation the context was loaded under; -1 = never loaded. */
+let ctxGeneration: i64 = -1;
 
-/** Loads the context for walking `space` with `flags`. */
+/** Loads the context for walking `space` with `flags` (nothing to do when it is current). */
 export function enterContext(space: u32, flags: u32): void {
+  if (space == ctxSpace && flags == ctxFlags && ctxGeneration == <i64>spaceGeneration) return;
+  ctxGeneration = spaceGeneration;
   const sp = spaceAt(space);
   const spaceAd = (load<u8>(sp + S_FLAGS) & FLAG_AD) != 0;
   ctxSpace = space;
