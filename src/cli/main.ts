@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
+import { replayCommand } from './commands/replay.js';
+import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -14,11 +16,29 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('run')
     .description('run a built-in scenario (default: dma-stream) and print throughput, hit rates, walks and page-table reads')
-    .argument('[scenario]', 'scenario name', 'dma-stream')
-    .option('--translations <n>', 'DMA translations to perform')
+    .argument('[scenario]', `scenario name: ${SCENARIO_NAMES.join(', ')}`, 'dma-stream')
+    .option('--steps <n>', 'units of work (packets, I/Os, jobs, bursts; DMAs for dma-stream)')
+    .option('--translations <n>', 'alias of --steps (dma-stream: one translation per step)')
     .option('--seed <n>', 'random seed')
+    .option('--page-size <size>', 'data buffer page size: 4K or 2M')
+    .option('--nested', 'run the device domain inside a guest: x86-64 stage 1 over vtd-ss stage 2')
+    .option('--stage2-page-size <size>', 'guest RAM page size in stage 2: 4K or 2M')
+    .option('--vendor <name>', 'unmap invalidation style: vtd (leaf-only hint) or amd (PDE, drops walk caches)')
+    .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4')
+    .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry')
+    .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry')
+    .option('--request-bytes <n>', 'bytes per translation request (power of two up to 4096)')
+    .option('--set <key=value...>', 'any other generator parameter (e.g. --set poolBuffers=4096)')
+    .option('--record <file>', 'write the operations as a binary trace')
     .option('--json', 'print the result as JSON on stdout')
     .action(runCommand);
+
+  program
+    .command('replay')
+    .description('stream a binary trace back through the engine and print the same summary as run')
+    .argument('<file>', 'binary trace (.iotrace)')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(replayCommand);
 
   program
     .command('bench')

@@ -1,0 +1,52 @@
+// Parameters every generator takes: the machine (IOTLB, walk caches, nesting,
+// vendor) and how buffers are backed (page size), plus the seed and run length.
+import { DEFAULT_GEOMETRY, type EngineGeometry } from './topology.js';
+
+export type PageSize = '4K' | '2M';
+/**
+ * How a vendor's driver invalidates after unmapping: VT-d sets the invalidation
+ * hint (leaf only, walk caches kept) when no table page was freed; AMD sets PDE on
+ * every INVALIDATE_IOMMU_PAGES, which also drops the paging-structure caches.
+ */
+export type Vendor = 'vtd' | 'amd';
+
+export interface CommonParams {
+  seed: number;
+  /** Units of work (packets, I/Os, jobs, bursts) to generate. */
+  steps: number;
+  /** Page size backing data buffers. */
+  pageSize: PageSize;
+  /** Put the device's domain inside a guest: x86-64 stage 1 over a 4-level vtd-ss stage 2. */
+  nested: boolean;
+  /** Page size of the guest RAM mapping in stage 2 (4K gives the full 4x4 walk). */
+  stage2PageSize: PageSize;
+  vendor: Vendor;
+  /**
+   * Bytes a device covers with one translation request. The default, 4096, is one
+   * translation per page a DMA touches (an ATS device, or an IOMMU that coalesces
+   * requests to one page). Smaller values translate every PCIe request; note that
+   * the engine's batch walks misses in groups of up to 8 and probes later requests
+   * before the group's fills, so requests to one new page inside a group each count
+   * as a miss.
+   */
+  requestBytes: number;
+  engine: EngineGeometry;
+}
+
+export const COMMON_DEFAULTS: CommonParams = {
+  seed: 1,
+  steps: 20_000,
+  pageSize: '4K',
+  nested: false,
+  stage2PageSize: '4K',
+  vendor: 'vtd',
+  requestBytes: 4096,
+  engine: DEFAULT_GEOMETRY,
+};
+
+export const PAGE_BYTES: Record<PageSize, number> = { '4K': 4096, '2M': 2 << 20 };
+
+/** Merges user overrides into defaults one level deep (engine geometry included). */
+export function withDefaults<T extends CommonParams>(defaults: T, overrides: Partial<T> = {}): T {
+  return { ...defaults, ...overrides, engine: { ...defaults.engine, ...(overrides.engine ?? {}) } };
+}
