@@ -1,5 +1,7 @@
 // One open /dev/iommu file (the kernel's iommufd_ctx): its objects and the few
 // settings that belong to the file rather than to an object.
+import type { Engine } from '../engine/engine.js';
+import type { AllocGuard } from './alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
 import type { FramePool } from './frame-pool.js';
 import type { IoasObject } from './ioas/ioas-object.js';
@@ -7,6 +9,7 @@ import type { MemFile } from './memfd.js';
 import { ObjectTable, type IommufdObject } from './objects.js';
 import { TEST_MEMORY_LIMIT_DEFAULT } from './structs/test-cmd.js';
 import type { UserMemory } from './user-memory.js';
+import type { VendorEnv, VendorRegistry } from './vendor.js';
 
 /** What an iommufd file needs from the process around it. */
 export interface ProcessServices {
@@ -20,6 +23,12 @@ export interface ProcessServices {
   installFile(file: AnonFile): number;
   /** Takes an installed file back out (an ioctl failing after creating it); releases it. */
   uninstallFile(fd: number): void;
+  /** The IOMMU engine: page tables, caches and physical memory of the host. */
+  readonly engine: Engine;
+  /** Drivers, and which uAPI data types each one owns. */
+  readonly vendors: VendorRegistry;
+  /** Allocation-failure injection (fail_nth). */
+  readonly guard: AllocGuard;
 }
 
 export const RLIMIT_MODE_USER = 0;
@@ -38,7 +47,12 @@ export class IommufdContext {
   private refs = 1;
 
   constructor(readonly process: ProcessServices) {
-    this.objects = new ObjectTable((obj) => this.forget(obj));
+    this.objects = new ObjectTable((obj) => this.forget(obj), process.guard);
+  }
+
+  /** What vendors get while serving a call on this file. */
+  get env(): VendorEnv {
+    return { mem: this.process.mem, engine: this.process.engine, guard: this.process.guard };
   }
 
   get(): void {

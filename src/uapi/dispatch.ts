@@ -10,17 +10,14 @@ import type { IommufdContext } from './context.js';
 import { EFAULT, EINVAL, ENOTTY } from './errno.js';
 import { IOMMUFD_CMD, IOMMUFD_CMD_BASE, IOMMUFD_TYPE, ioctlIO, ioctlNr } from './ioctl-numbers.js';
 import { ioasAllowIovas } from './ioctls/allow-iovas.js';
-import {
-  getHwInfo,
-  hwptAlloc,
-  hwptGetDirtyBitmap,
-  hwptInvalidate,
-  hwptSetDirtyTracking,
-  hwQueueAlloc,
-  vdeviceAlloc,
-  veventqAlloc,
-  viommuAlloc,
-} from './ioctls/awaiting-engine.js';
+import { hwptGetDirtyBitmap, hwptSetDirtyTracking } from './ioctls/dirty.js';
+import { getHwInfo } from './ioctls/hw-info.js';
+import { hwQueueAlloc } from './ioctls/hw-queue-alloc.js';
+import { hwptAlloc } from './ioctls/hwpt-alloc.js';
+import { hwptInvalidate } from './ioctls/hwpt-invalidate.js';
+import { vdeviceAlloc } from './ioctls/vdevice-alloc.js';
+import { veventqAlloc } from './ioctls/veventq-alloc.js';
+import { viommuAlloc } from './ioctls/viommu-alloc.js';
 import { ioasChangeProcess } from './ioctls/change-process.js';
 import { ioasCopy } from './ioctls/copy.js';
 import { destroy } from './ioctls/destroy.js';

@@ -4,6 +4,7 @@
 // mapping goes away but the pinned frame (and the bytes a device sees) survive, as
 // with get_user_pages on Linux.
 import type { FrameStore } from '../engine/types.js';
+import type { AllocGuard } from './alloc-guard.js';
 
 interface FrameState {
   refs: number;
@@ -13,10 +14,14 @@ interface FrameState {
 export class FramePool {
   private readonly frames = new Map<bigint, FrameState>();
 
-  constructor(readonly store: FrameStore) {}
+  constructor(
+    readonly store: FrameStore,
+    private readonly guard?: AllocGuard,
+  ) {}
 
   /** A zeroed frame with one reference, or undefined when physical memory is exhausted. */
   alloc(): bigint | undefined {
+    if (this.guard && !this.guard.allow('frame')) return undefined;
     const pa = this.store.allocFrame();
     if (pa === undefined) return undefined;
     this.frames.set(pa, { refs: 1, pins: 0 });
@@ -34,6 +39,11 @@ export class FramePool {
       this.frames.delete(pa);
       this.store.freeFrame(pa);
     }
+  }
+
+  /** Whether a pin may be taken now (false only under allocation-failure injection). */
+  mayPin(): boolean {
+    return !this.guard || this.guard.allow('pin');
   }
 
   /** A pin is a reference that also counts as "held for DMA". */

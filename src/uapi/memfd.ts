@@ -81,7 +81,7 @@ export class MemFile implements PinnableMemory {
   pinFrame(pageNumber: bigint): Result<bigint> {
     if (pageNumber < 0n || pageNumber * BigInt(PAGE) >= BigInt(this.bytes)) return fail(EFAULT);
     const frame = this.backPage(Number(pageNumber));
-    if (frame === undefined) return fail(ENOMEM);
+    if (frame === undefined || !this.pool.mayPin()) return fail(ENOMEM);
     this.pool.pin(frame);
     return ok(frame);
   }

@@ -3,7 +3,8 @@
 // ALLOC1 does; tests depend on that numbering. Every object counts its `users`: one for
 // the table itself plus one per object or fd depending on it. DESTROY refuses while
 // anything else holds it, and closing the file destroys leaf-first.
-import { EBUSY, ENOENT, ENOSPC } from './errno.js';
+import type { AllocGuard } from './alloc-guard.js';
+import { EBUSY, ENOENT, ENOMEM, ENOSPC } from './errno.js';
 import { fail, ok, type Result } from './result.js';
 
 export const ObjectType = {
@@ -18,6 +19,8 @@ export const ObjectType = {
   VEVENTQ: 'veventq',
   HW_QUEUE: 'hw_queue',
   SELFTEST: 'selftest',
+  /** An ID kept occupied after its object was force-destroyed (a vDEVICE whose device went away). */
+  TOMBSTONE: 'tombstone',
 } as const;
 export type ObjectTypeName = (typeof ObjectType)[keyof typeof ObjectType];
 
@@ -46,10 +49,14 @@ export class ObjectTable {
   private nextId = 1;
 
   /** `onRemove` runs after an object leaves the table (the file drops cached pointers). */
-  constructor(private readonly onRemove: (obj: IommufdObject) => void = () => {}) {}
+  constructor(
+    private readonly onRemove: (obj: IommufdObject) => void = () => {},
+    private readonly guard?: AllocGuard,
+  ) {}
 
-  /** Inserts and returns the new ID, or ENOSPC when all 2^31 - 1 IDs are taken. */
+  /** Inserts and returns the new ID, or ENOSPC when all 2^31 - 1 IDs are taken (ENOMEM when injected). */
   add(obj: IommufdObject): Result<number> {
+    if (this.guard && !this.guard.allow('object-id')) return fail(ENOMEM);
     let id: number;
     if (this.freeIds.length > 0) {
       id = this.freeIds.shift()!;
@@ -65,11 +72,12 @@ export class ObjectTable {
   /** Typed lookup: a missing ID and an ID of another type are the same failure (ENOENT). */
   get<T extends IommufdObject>(id: number, type: ObjectTypeName): T | undefined {
     const obj = this.byId.get(id);
-    return obj && obj.type === type ? (obj as T) : undefined;
+    return obj && obj.type === type && type !== ObjectType.TOMBSTONE ? (obj as T) : undefined;
   }
 
   getAny(id: number): IommufdObject | undefined {
-    return this.byId.get(id);
+    const obj = this.byId.get(id);
+    return obj && obj.type !== ObjectType.TOMBSTONE ? obj : undefined;
   }
 
   /** `holder` (an object, or an fd) keeps `target` alive until release. */
@@ -94,7 +102,7 @@ export class ObjectTable {
 
   /** IOMMU_DESTROY: 0, -ENOENT, or -EBUSY while anything else holds the object. */
   destroy(id: number): number {
-    const obj = this.byId.get(id);
+    const obj = this.getAny(id);
     if (!obj) return -ENOENT;
     if (obj.users > 1) return -EBUSY;
     this.remove(obj);
@@ -103,19 +111,65 @@ export class ObjectTable {
 
   /** File close: destroy leaf-first until empty. */
   destroyAll(): void {
+    for (const [id, obj] of [...this.byId]) if (obj.type === ObjectType.TOMBSTONE) this.byId.delete(id);
     while (this.byId.size > 0) {
       const leaves = [...this.byId.values()].filter((o) => o.users === 1);
       if (leaves.length === 0) throw new Error('object table: reference cycle on close');
-      for (const leaf of leaves) this.remove(leaf);
+      // Destroying one object may take others with it (a device takes its vDEVICE).
+      for (const leaf of leaves) if (this.byId.get(leaf.id) === leaf) this.remove(leaf);
+      for (const [id, obj] of [...this.byId]) if (obj.type === ObjectType.TOMBSTONE) this.byId.delete(id);
+    }
+    this.freeIds.length = 0;
+    this.nextId = 1;
+  }
+
+  /**
+   * Removes `obj` although `holder` (an object, or null for the kernel itself) still
+   * holds it: the holder's reference goes with it. Other holders must be gone already.
+   * With `tombstone`, the ID stays taken until the file is closed.
+   */
+  forceDestroy(obj: IommufdObject, holder: IommufdObject | null, tombstone = false): void {
+    if (this.byId.get(obj.id) !== obj) return;
+    if (holder) {
+      const i = holder.holds.indexOf(obj);
+      if (i >= 0) {
+        holder.holds.splice(i, 1);
+        obj.users--;
+      }
+    }
+    obj.users = 1;
+    obj.fdUsers = 0;
+    const id = obj.id;
+    this.remove(obj);
+    if (tombstone) {
+      this.takeId(id);
+      this.byId.set(id, new Tombstone(id));
     }
   }
 
+  /** Live objects (tombstones are not objects). */
   get size(): number {
-    return this.byId.size;
+    let n = 0;
+    for (const o of this.byId.values()) if (o.type !== ObjectType.TOMBSTONE) n++;
+    return n;
   }
 
-  values(): IterableIterator<IommufdObject> {
-    return this.byId.values();
+  *values(): IterableIterator<IommufdObject> {
+    for (const o of [...this.byId.values()]) if (o.type !== ObjectType.TOMBSTONE) yield o;
+  }
+
+  /** IDs held by tombstones (invariant checks and snapshots). */
+  tombstoneIds(): number[] {
+    return [...this.byId.values()].filter((o) => o.type === ObjectType.TOMBSTONE).map((o) => o.id);
+  }
+
+  private takeId(id: number): void {
+    const i = this.freeIds.indexOf(id);
+    if (i >= 0) this.freeIds.splice(i, 1);
+    else if (id >= this.nextId) {
+      for (let free = this.nextId; free < id; free++) this.freeIds.push(free);
+      this.nextId = id + 1;
+    }
   }
 
   private remove(obj: IommufdObject): void {
@@ -140,5 +194,13 @@ export class ObjectTable {
       this.freeIds.pop();
       this.nextId--;
     }
+  }
+}
+
+class Tombstone extends IommufdObject {
+  readonly type = ObjectType.TOMBSTONE;
+  constructor(id: number) {
+    super();
+    this.id = id;
   }
 }

@@ -2,23 +2,35 @@
 // /dev/iommu can be opened and driven with ioctl exactly as a Linux program would.
 // Every call returns a number: 0 or a value on success, -errno (Linux numbers) on
 // failure. Nothing on a documented path throws.
+import { Engine } from '../engine/engine.js';
+import type { EngineOptions } from '../engine/options.js';
 import type { FrameStore } from '../engine/types.js';
+import { mockVendor } from '../vendor/mock/vendor.js';
+import { AllocGuard } from './alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
 import { IommufdContext, type ProcessServices } from './context.js';
 import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
 import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
 import { FramePool } from './frame-pool.js';
+import { deviceDma, type DmaRequest, type DmaResult } from './dma.js';
+import type { DeviceObject } from './device/device.js';
 import { MemFile } from './memfd.js';
-import { MemoryFrameStore } from './testing/memory-frame-store.js';
+import { ObjectType } from './objects.js';
 import { UserMemory, type UserMemoryOptions } from './user-memory.js';
+import { VendorRegistry, type IommuVendor } from './vendor.js';
 
 export const IOMMU_DEVICE_PATH = '/dev/iommu';
 /** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */
 export const FIRST_FD = 3;
 
 export interface SystemOptions {
-  /** Physical memory behind user pages; defaults to an in-memory store (the engine provides the real one). */
+  /** The IOMMU engine to use; by default a new one (with `engineOptions`). */
+  engine?: Engine;
+  engineOptions?: EngineOptions;
+  /** Physical memory behind user pages; defaults to the engine's, so devices see what the process wrote. */
   frameStore?: FrameStore;
+  /** Drivers besides the mock (e.g. VT-d); the mock is always registered. */
+  vendors?: readonly IommuVendor[];
   /** Whether IOMMU_TEST_CMD exists (a kernel built with CONFIG_IOMMUFD_TEST). Default true. */
   selfTest?: boolean;
   /** Whether the process holds CAP_SYS_RESOURCE (the self-test runs as root). Default true. */
@@ -34,13 +46,20 @@ type OpenFile =
 export class System {
   readonly mem: UserMemory;
   readonly pool: FramePool;
+  readonly engine: Engine;
+  readonly vendors = new VendorRegistry();
+  /** Allocation-failure injection for every call on this host (fail_nth). */
+  readonly guard = new AllocGuard();
   private readonly files = new Map<number, OpenFile>();
   private readonly contexts = new Set<IommufdContext>();
   private readonly table: readonly (IoctlOp | undefined)[];
   private readonly services: ProcessServices;
 
-  private constructor(options: SystemOptions) {
-    this.pool = new FramePool(options.frameStore ?? new MemoryFrameStore());
+  private constructor(options: SystemOptions, engine: Engine) {
+    this.engine = engine;
+    this.vendors.register(mockVendor);
+    for (const v of options.vendors ?? []) this.vendors.register(v);
+    this.pool = new FramePool(options.frameStore ?? engine.phys, this.guard);
     this.mem = new UserMemory(this.pool, options.memory);
     this.table = buildDispatchTable(options.selfTest ?? true);
     const files = this.files;
@@ -55,6 +74,9 @@ export class System {
       },
       mem: this.mem,
       pool: this.pool,
+      engine,
+      vendors: this.vendors,
+      guard: this.guard,
       capSysResource: options.capSysResource ?? true,
       memfdOf(fd: number) {
         const f = files.get(fd);
@@ -66,7 +88,20 @@ export class System {
 
   /** Async because the engine behind the frame store instantiates WebAssembly. */
   static async create(options: SystemOptions = {}): Promise<System> {
-    return new System(options);
+    return new System(options, options.engine ?? (await Engine.create(options.engineOptions)));
+  }
+
+  /**
+   * A device access through the IOMMU by the device object `deviceId` (of the iommufd
+   * `request.fd`, or of the first open one that has it). Test and vendor API, not a syscall.
+   */
+  dma(deviceId: number, request: DmaRequest): DmaResult {
+    const contexts = request.fd !== undefined ? [this.contextOf(request.fd)] : this.liveContexts();
+    for (const ctx of contexts) {
+      const dev = ctx?.objects.get<DeviceObject>(deviceId, ObjectType.DEVICE);
+      if (dev) return deviceDma(this.pool, dev, request);
+    }
+    throw new RangeError(`dma: no device object ${deviceId}`);
   }
 
   open(path: string): number {

@@ -177,7 +177,7 @@ export class UserMemory implements PinnableMemory {
     const page = Number(pageNumber);
     if (!this.pages.has(page)) return fail(EFAULT);
     const frame = this.backPage(page);
-    if (frame === undefined) return fail(ENOMEM);
+    if (frame === undefined || !this.pool.mayPin()) return fail(ENOMEM);
     this.pool.pin(frame);
     return ok(frame);
   }

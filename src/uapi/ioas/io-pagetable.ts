@@ -5,7 +5,7 @@
 //
 // Pages are pinned only while a domain is attached: without one nothing can DMA, and
 // the kernel likewise defers pinning (a bad VA surfaces when a domain arrives).
-import { EADDRINUSE, EEXIST, EINVAL, ENOENT, EOVERFLOW, EPERM } from '../errno.js';
+import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, EOVERFLOW, EPERM } from '../errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
 import { fail, ok, OK_VOID, type Result } from '../result.js';
 import { areaLength, type Area, type PagesSlice } from './area.js';
@@ -26,6 +26,8 @@ export class IoPageTable {
   private readonly reservedList: ReservedRange[] = [];
   private allowedList: IovaRange[] = [];
   private readonly domainList: IoPagingDomain[] = [];
+  /** Ranges pinned by in-kernel users (HW queues): their areas cannot be unmapped. */
+  private readonly lockList: { range: IovaRange; owner: unknown }[] = [];
   private hugePagesEnabled = true;
 
   get areas(): readonly Area[] {
@@ -119,21 +121,45 @@ export class IoPageTable {
       const area = this.areaList.find((a) => rangesIntersect(a, { start, last }));
       if (!area) break;
       if (area.start < start || area.last > last) return fail(ENOENT);
+      if (this.isLocked(area)) return fail(EBUSY);
       this.removeArea(area);
       unmapped += areaLength(area);
     }
     return unmapped === 0n ? fail(ENOENT) : ok(unmapped);
   }
 
-  /** Removes everything; returns the bytes unmapped (0 on an empty IOAS). */
-  unmapAll(): bigint {
+  /**
+   * Removes everything (0 bytes on an empty IOAS is a success); a locked area stops
+   * the walk with EBUSY, keeping what was already removed.
+   */
+  unmapAll(): Result<bigint> {
     let unmapped = 0n;
-    while (this.areaList.length > 0) {
-      const area = this.areaList[0];
+    for (const area of [...this.areaList]) {
+      if (this.isLocked(area)) return fail(EBUSY);
       this.removeArea(area);
       unmapped += areaLength(area);
     }
-    return unmapped;
+    return ok(unmapped);
+  }
+
+  /** Pins [start, last] for `owner` (a HW queue): it must be mapped end to end (ENOENT). */
+  lockRange(range: IovaRange, owner: unknown): Result<PagesSlice[]> {
+    const slices = this.slicesOf(range.start, range.last - range.start + 1n);
+    if (!slices.ok) return slices;
+    this.lockList.push({ range, owner });
+    return slices;
+  }
+
+  unlockRange(owner: unknown): void {
+    for (let i = this.lockList.length - 1; i >= 0; i--) if (this.lockList[i].owner === owner) this.lockList.splice(i, 1);
+  }
+
+  get locks(): readonly { range: IovaRange; owner: unknown }[] {
+    return this.lockList;
+  }
+
+  private isLocked(area: IovaRange): boolean {
+    return this.lockList.some((l) => rangesIntersect(l.range, area));
   }
 
   /** The memory behind [start, start+length), which contiguous areas must cover entirely. */
@@ -249,6 +275,7 @@ export class IoPageTable {
   /** Everything a destroyed IOAS must let go of. */
   release(): void {
     for (const d of [...this.domainList]) this.detachDomain(d);
+    this.lockList.length = 0;
     this.unmapAll();
   }
 

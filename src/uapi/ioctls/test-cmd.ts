@@ -1,27 +1,24 @@
-// IOMMU_TEST_CMD (spec §5.1), the self-test hook. Ops that only touch an IOAS are
-// implemented; ops that need the mock device, its domains or in-kernel accesses do the
-// lookups the kernel would do first and are marked AWAITING-MOCK.
-import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+// IOMMU_TEST_CMD (spec §5.1), the self-test hook: IOAS ops here, mock-device ops in
+// ../selftest/. In-kernel access objects and dma-buf are not modelled (EOPNOTSUPP).
+import { EFAULT, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
 import { TEST_RESERVATION } from '../ioas/io-pagetable.js';
 import { U64_MAX } from '../limits.js';
-import { ObjectType } from '../objects.js';
 import {
   decodeStruct,
   IOMMU_TEST_OP,
   TestAddReserved,
   TestCheckRefs,
   TestMemoryLimit,
-  TestMockDomainFlags,
   type IommuTestCmd,
 } from '../structs/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
+import { checkDevCache, checkIotlb, checkMap, dirty } from '../selftest/checks.js';
+import { triggerIopf, triggerVevent } from '../selftest/events.js';
+import { mockDomain, mockDomainReplace, pasidAttach, pasidCheckHwpt, pasidDetach } from '../selftest/mock-domain.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
 
-const AWAITING_MOCK = -EOPNOTSUPP;
-/** MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID. */
-const MOCK_DEVICE_FLAGS = (1 << 0) | (1 << 1) | (1 << 2);
 const MIN_TEST_MEMORY_LIMIT = 12;
 
 export function testCmd(u: TestCmd): number {
@@ -33,18 +30,34 @@ export function testCmd(u: TestCmd): number {
     case IOMMU_TEST_OP.MD_CHECK_REFS:
       return checkRefs(u);
     case IOMMU_TEST_OP.MOCK_DOMAIN:
-      return mockDomain(u);
-    case IOMMU_TEST_OP.MOCK_DOMAIN_FLAGS: {
-      const flags = decodeStruct(TestMockDomainFlags, u.view).dev_flags;
-      if ((flags & ~MOCK_DEVICE_FLAGS) !== 0) return -EINVAL;
-      return mockDomain(u);
-    }
+      return mockDomain(u, false);
+    case IOMMU_TEST_OP.MOCK_DOMAIN_FLAGS:
+      return mockDomain(u, true);
     case IOMMU_TEST_OP.MOCK_DOMAIN_REPLACE:
-      if (!u.ctx.objects.get(u.get('id'), ObjectType.SELFTEST)) return -ENOENT;
-      return AWAITING_MOCK;
+      return mockDomainReplace(u);
+    case IOMMU_TEST_OP.MD_CHECK_MAP:
+      return checkMap(u);
+    case IOMMU_TEST_OP.MD_CHECK_IOTLB:
+      return checkIotlb(u);
+    case IOMMU_TEST_OP.DEV_CHECK_CACHE:
+      return checkDevCache(u);
+    case IOMMU_TEST_OP.DIRTY:
+      return dirty(u);
+    case IOMMU_TEST_OP.TRIGGER_IOPF:
+      return triggerIopf(u);
+    case IOMMU_TEST_OP.TRIGGER_VEVENT:
+      return triggerVevent(u);
+    case IOMMU_TEST_OP.PASID_ATTACH:
+      return pasidAttach(u, 'attach');
+    case IOMMU_TEST_OP.PASID_REPLACE:
+      return pasidAttach(u, 'replace');
+    case IOMMU_TEST_OP.PASID_DETACH:
+      return pasidDetach(u);
+    case IOMMU_TEST_OP.PASID_CHECK_HWPT:
+      return pasidCheckHwpt(u);
     default:
-      // AWAITING-MOCK: MD_CHECK_MAP, accesses (5-8, 11), DIRTY, IOTLB/cache checks,
-      // IOPF/vEVENT triggers, PASID ops, dma-buf. Unknown ops are EOPNOTSUPP as well.
+      // Not modelled: in-kernel accesses (5-8, 11) and dma-buf (22, 23); unknown ops
+      // are EOPNOTSUPP as in the kernel.
       return -EOPNOTSUPP;
   }
 }
@@ -87,9 +100,3 @@ function checkRefs(u: TestCmd): number {
   return 0;
 }
 
-/** MOCK_DOMAIN attaches a new mock device to an IOAS or a paging HWPT. */
-function mockDomain(u: TestCmd): number {
-  const id = u.get('id');
-  if (!u.ctx.objects.get(id, ObjectType.IOAS) && !u.ctx.objects.get(id, ObjectType.HWPT_PAGING)) return -ENOENT;
-  return AWAITING_MOCK;
-}

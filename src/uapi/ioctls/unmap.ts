@@ -13,7 +13,9 @@ export function ioasUnmap(u: Ucmd<typeof IommuIoasUnmap.fields>): number {
   const length = u.get('length');
 
   if (iova === 0n && length === U64_MAX) {
-    u.set('length', ioas.iopt.unmapAll());
+    const all = ioas.iopt.unmapAll();
+    if (!all.ok) return -all.errno;
+    u.set('length', all.value);
     return u.respond();
   }
   if (iova >= ULONG_MAX || length >= ULONG_MAX) return -EOVERFLOW;

@@ -87,3 +87,33 @@ export const MOCK_APERTURE_LAST = (1n << 31n) - 1n;
 export const MOCK_PAGE_SIZE = 2048n;
 /** Default of SET_TEMP_MEMORY_LIMIT; smaller than 12 is rejected. */
 export const TEST_MEMORY_LIMIT_DEFAULT = 65536;
+
+export const TestCheckMap = defineStruct(
+  'iommu_test_cmd.check_map',
+  72,
+  { iova: u64(U + 0), length: u64(U + 8), uptr: u64(U + 16) },
+  'uptr',
+);
+
+export const TestCheckIotlb = defineStruct('iommu_test_cmd.check_iotlb', 72, { id: u32(U + 0), iotlb: u32(U + 4) }, 'iotlb');
+
+export const TestCheckDevCache = defineStruct('iommu_test_cmd.check_dev_cache', 72, { id: u32(U + 0), cache: u32(U + 4) }, 'cache');
+
+export const TestDirty = defineStruct(
+  'iommu_test_cmd.dirty',
+  72,
+  { flags: u32(U + 0), iova: u64(U + 8), length: u64(U + 16), page_size: u64(U + 24), uptr: u64(U + 32), out_nr_dirty: u64(U + 40) },
+  'out_nr_dirty',
+);
+
+export const TestTriggerIopf = defineStruct(
+  'iommu_test_cmd.trigger_iopf',
+  72,
+  { dev_id: u32(U + 0), pasid: u32(U + 4), grpid: u32(U + 8), perm: u32(U + 12), addr: u64(U + 16) },
+  'addr',
+);
+
+export const TestTriggerVevent = defineStruct('iommu_test_cmd.trigger_vevent', 72, { dev_id: u32(U + 0) }, 'dev_id');
+
+/** pasid_attach, pasid_replace, pasid_detach and pasid_check share this shape. */
+export const TestPasid = defineStruct('iommu_test_cmd.pasid', 72, { pasid: u32(U + 0), pt_id: u32(U + 4) }, 'pt_id');

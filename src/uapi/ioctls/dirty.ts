@@ -1,0 +1,56 @@
+// IOMMU_HWPT_SET_DIRTY_TRACKING and IOMMU_HWPT_GET_DIRTY_BITMAP (spec §2.15, §2.16):
+// the dirty bits come from the domain's page table (the engine's leaf D bits).
+import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+import { U64_MAX } from '../limits.js';
+import {
+  IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+  IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+  type IommuHwptGetDirtyBitmap,
+  type IommuHwptSetDirtyTracking,
+} from '../structs/index.js';
+import type { Ucmd } from '../ucmd.js';
+import { lookupHwptPaging } from './lookup.js';
+
+export function hwptSetDirtyTracking(u: Ucmd<typeof IommuHwptSetDirtyTracking.fields>): number {
+  // __reserved is documented must-be-zero but the kernel does not check it (spec §1.4).
+  const flags = u.get('flags');
+  if ((flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) !== 0) return -EOPNOTSUPP;
+  const hwpt = lookupHwptPaging(u.ctx, u.get('hwpt_id'));
+  if (!hwpt) return -ENOENT;
+  const dirty = hwpt.domain.dirty;
+  if (!dirty) return -EOPNOTSUPP;
+  const r = dirty.set((flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE) !== 0);
+  return r.ok ? 0 : -r.errno;
+}
+
+export function hwptGetDirtyBitmap(u: Ucmd<typeof IommuHwptGetDirtyBitmap.fields>): number {
+  const flags = u.get('flags');
+  if ((flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0 || u.get('__reserved') !== 0) return -EOPNOTSUPP;
+  const hwpt = lookupHwptPaging(u.ctx, u.get('hwpt_id'));
+  if (!hwpt) return -ENOENT;
+  const iova = u.get('iova');
+  const length = u.get('length');
+  const pageSize = u.get('page_size');
+  // length - 1 is computed in unsigned long: a zero length wraps.
+  const last = iova + BigInt.asUintN(64, length - 1n);
+  if (last > U64_MAX) return -EOVERFLOW;
+  const alignment = hwpt.ioas.iopt.iovaAlignment;
+  if (iova % alignment !== 0n || (last + 1n) % alignment !== 0n) return -EINVAL;
+  if (pageSize === 0n) return -EINVAL;
+  if (iova % pageSize !== 0n || (last + 1n) % pageSize !== 0n) return -EINVAL;
+  const dirty = hwpt.domain.dirty;
+  if (!dirty) return -EOPNOTSUPP;
+
+  const bits = (last - iova + 1n) / pageSize;
+  const bytes = Number(((bits + 63n) / 64n) * 8n);
+  const base = u.get('data');
+  const current = u.mem.read(base, bytes);
+  if (!current.ok) return -EFAULT;
+  const bitmap = current.value;
+  dirty.readAndClear(iova, last - iova + 1n, (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0, (at, n) => {
+    const first = (at - iova) / pageSize;
+    const end = (at + n - 1n - iova) / pageSize;
+    for (let bit = first; bit <= end; bit++) bitmap[Number(bit / 8n)] |= 1 << Number(bit % 8n);
+  });
+  return u.mem.write(base, bitmap).ok ? 0 : -EFAULT;
+}

@@ -1,0 +1,7 @@
+// The kernel self-test's mock IOMMU driver as a vendor (spec §5.2).
+export * from './constants.js';
+export { mockVendor } from './vendor.js';
+export { MockDevice } from './device-state.js';
+export { MockPagingDomain } from './paging-domain.js';
+export { MockNestedDomain } from './nested-domain.js';
+export { MockViommu } from './viommu.js';

@@ -1,0 +1,272 @@
+// The mock driver's paging domain, built on an engine space.
+//
+// Granularity. The mock's IO page is 2 KiB (MOCK_PAGE_SIZE) while the engine's
+// smallest leaf is 4 KiB, and an IOAS may put a 2 KiB IO page at either half of a CPU
+// page (IOVA A+2048 may map the first half of a frame). A 4 KiB engine leaf cannot say
+// that, so the domain scales the IOVA by two: mock IO unit n (IOVA [n*2K, (n+1)*2K))
+// is engine page n (engine IOVA [n*4K, (n+1)*4K)), whose leaf points at the frame
+// holding the unit's memory. Every mock IO page therefore has its own leaf entry with
+// its own R/W bits and its own dirty bit, exactly the state the kernel's mock keeps per
+// 2 KiB entry. Which half of the frame a unit starts at is the one fact the leaf cannot
+// hold; `upperHalf` keeps it, and a device access adds it to the in-unit offset before
+// asking the engine (so the engine's output is the exact byte address).
+//
+// The HUGE page-table type has page sizes {1 MiB, PAGE_SIZE}: its IOVA alignment is
+// PAGE_SIZE and a 1 MiB block mapped in one piece to 1 MiB-aligned contiguous memory
+// acts as one huge entry for dirty tracking (dirty anywhere = dirty everywhere in it).
+//
+// Invalidation. The engine's builder never touches its caches, so after every unmap
+// and after clearing dirty bits the domain invalidates the range, as a driver must.
+import type { Engine } from '../../engine/engine.js';
+import { FaultReason } from '../../engine/types.js';
+import type { AllocGuard } from '../../uapi/alloc-guard.js';
+import { EEXIST, EINVAL, ENOMEM } from '../../uapi/errno.js';
+import { fail, ok, OK_VOID, type Result } from '../../uapi/result.js';
+import type { DirtyTracking, DmaStep, IommuVendor, VendorPagingDomain } from '../../uapi/vendor.js';
+import { MOCK_APERTURE_LAST, MOCK_APERTURE_START, MOCK_HUGE_PAGE_SIZE, MOCK_PAGE_SIZE } from './constants.js';
+import { isDirty, leafEntryAddress, setDirty } from './leaf-entries.js';
+
+const UNIT = MOCK_PAGE_SIZE;
+const ENGINE_PAGE = 4096n;
+const FRAME_MASK = ~0xfffn;
+/** IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
+const ALLOC_DIRTY_TRACKING = 1 << 1;
+
+export interface MockPagingOptions {
+  /** MOCK_IOMMUPT_HUGE: page sizes {1 MiB, PAGE_SIZE} and the page table's own aperture. */
+  huge: boolean;
+}
+
+/** The HUGE table keeps its own aperture; 47 bits is this model's choice (the kernel's is UNVERIFIED). */
+const HUGE_APERTURE_LAST = (1n << 47n) - 1n;
+
+export class MockPagingDomain implements VendorPagingDomain {
+  readonly kind = 'paging';
+  readonly pageSize: bigint;
+  readonly aperture: { readonly start: bigint; readonly last: bigint };
+  readonly dirty?: DirtyTracking;
+  private readonly levels: number;
+  /** Mapped IO units (2 KiB each), the domain's view of what its table holds. */
+  private readonly units = new Set<bigint>();
+  /** Units whose memory starts at byte 2048 of its frame. */
+  private readonly upperHalf = new Set<bigint>();
+  /** First unit of every 1 MiB block mapped as one huge entry (HUGE type only). */
+  private readonly hugeBlocks = new Set<bigint>();
+  private freed = false;
+
+  private constructor(
+    readonly vendor: IommuVendor,
+    readonly flags: number,
+    private readonly engine: Engine,
+    private readonly guard: AllocGuard,
+    readonly space: number,
+    readonly huge: boolean,
+  ) {
+    this.pageSize = huge ? 4096n : UNIT;
+    this.aperture = huge ? { start: 0n, last: HUGE_APERTURE_LAST } : { start: MOCK_APERTURE_START, last: MOCK_APERTURE_LAST };
+    // Engine IOVA = 2 x mock IOVA: 3 levels (39 bits) cover the default aperture, 4 the huge one.
+    this.levels = huge ? 4 : 3;
+    if (flags & ALLOC_DIRTY_TRACKING) this.dirty = new MockDirtyTracking(this);
+  }
+
+  static create(vendor: IommuVendor, engine: Engine, guard: AllocGuard, flags: number, options: MockPagingOptions): Result<MockPagingDomain> {
+    if (!guard.allow('engine-space')) return fail(ENOMEM);
+    let space: number;
+    try {
+      // A/D on for dirty-tracking domains: the walker then sets the leaf D bits the
+      // dirty bitmap reports.
+      space = engine.createSpace({ format: 'vtd-ss', levels: options.huge ? 4 : 3, ad: (flags & ALLOC_DIRTY_TRACKING) !== 0 });
+    } catch {
+      return fail(ENOMEM);
+    }
+    return ok(new MockPagingDomain(vendor, flags, engine, guard, space, options.huge));
+  }
+
+  map(iova: bigint, pa: bigint, bytes: bigint, prot: number): number {
+    if (bytes <= 0n || iova % this.pageSize !== 0n || bytes % this.pageSize !== 0n || pa % UNIT !== 0n) return -EINVAL;
+    if (iova < this.aperture.start || iova + bytes - 1n > this.aperture.last) return -EINVAL;
+    const first = iova / UNIT;
+    const count = bytes / UNIT;
+    for (let i = 0n; i < count; i++) if (this.units.has(first + i)) return -EEXIST;
+    for (let i = 0n; i < count; i++) {
+      const unitPa = pa + i * UNIT;
+      const rc = this.mapUnit(first + i, unitPa, prot);
+      if (rc !== 0) {
+        this.unmapUnits(first, i);
+        return rc;
+      }
+    }
+    if (this.huge) this.noteHugeBlocks(iova, pa, bytes);
+    return 0;
+  }
+
+  unmap(iova: bigint, bytes: bigint): bigint {
+    const first = iova / UNIT;
+    const count = (iova + bytes + UNIT - 1n) / UNIT - first;
+    return this.unmapUnits(first, count) * UNIT;
+  }
+
+  translate(iova: bigint, access: number): DmaStep {
+    if (iova < this.aperture.start || iova > this.aperture.last) {
+      return { ok: false, fault: { iova, reason: FaultReason.ADDRESS_SIZE, stage: 1, level: this.levels - 1, addr: iova } };
+    }
+    const unit = iova / UNIT;
+    const inUnit = iova % UNIT;
+    const r = this.engine.translate(this.space, this.engineIova(unit) + inUnit, access);
+    if (r.fault !== 0) return { ok: false, fault: { iova, reason: r.fault, stage: r.stage || 1, level: r.level, addr: r.addr } };
+    return { ok: true, pa: r.addr, bytes: UNIT - inUnit };
+  }
+
+  /** iova_to_phys without caches (MD_CHECK_MAP): the exact byte address, if mapped. */
+  physOf(iova: bigint): bigint | undefined {
+    const unit = iova / UNIT;
+    if (!this.units.has(unit)) return undefined;
+    const r = this.engine.walk(this.space, this.engineIova(unit) + (iova % UNIT), 1);
+    return r.fault === 0 ? r.addr : undefined;
+  }
+
+  /** IOMMU_TEST_OP_DIRTY: sets the dirty bit of the entry mapping `iova`; false when unmapped. */
+  markDirty(iova: bigint): boolean {
+    const entry = this.entryOf(iova / UNIT);
+    if (entry === undefined) return false;
+    setDirty(this.engine, entry, true);
+    return true;
+  }
+
+  /** Bytes mapped (invariant checks). */
+  get mappedBytes(): bigint {
+    return BigInt(this.units.size) * UNIT;
+  }
+
+  /** Every mapped IO unit and where it points (invariant checks). */
+  *mappings(): Generator<{ iova: bigint; pa: bigint }> {
+    for (const unit of this.units) {
+      const pa = this.physOf(unit * UNIT);
+      if (pa !== undefined) yield { iova: unit * UNIT, pa };
+    }
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.engine.destroySpace(this.space);
+    this.units.clear();
+  }
+
+  /** Units of the dirty granule holding `unit`: its huge block, or its IO page. */
+  granuleOf(unit: bigint): { first: bigint; count: bigint } {
+    const blockUnits = MOCK_HUGE_PAGE_SIZE / UNIT;
+    const block = unit - (unit % blockUnits);
+    if (this.hugeBlocks.has(block)) return { first: block, count: blockUnits };
+    const pageUnits = this.pageSize / UNIT;
+    return { first: unit - (unit % pageUnits), count: pageUnits };
+  }
+
+  isMapped(unit: bigint): boolean {
+    return this.units.has(unit);
+  }
+
+  entryOf(unit: bigint): bigint | undefined {
+    if (!this.units.has(unit)) return undefined;
+    return leafEntryAddress(this.engine, this.space, this.levels, unit * ENGINE_PAGE);
+  }
+
+  readDirty(unit: bigint): boolean {
+    const entry = this.entryOf(unit);
+    return entry !== undefined && isDirty(this.engine, entry);
+  }
+
+  clearDirty(first: bigint, count: bigint): void {
+    for (let u = first; u < first + count; u++) {
+      const entry = this.entryOf(u);
+      if (entry !== undefined) setDirty(this.engine, entry, false);
+    }
+    // A cached translation may carry W from a dirty leaf; drop it so the next write
+    // walks again and sets D (docs/formats.md, Access and dirty flags).
+    this.engine.invalidateRange(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE, true);
+  }
+
+  /** Enabling tracking starts clean: every D bit cleared, one invalidation of the space. */
+  clearAllDirty(): void {
+    for (const unit of this.units) {
+      const entry = this.entryOf(unit);
+      if (entry !== undefined) setDirty(this.engine, entry, false);
+    }
+    this.engine.invalidateSpace(this.space);
+  }
+
+  private engineIova(unit: bigint): bigint {
+    return unit * ENGINE_PAGE + (this.upperHalf.has(unit) ? UNIT : 0n);
+  }
+
+  private mapUnit(unit: bigint, pa: bigint, prot: number): number {
+    if (!this.guard.allow('engine-map')) return -ENOMEM;
+    try {
+      this.engine.map(this.space, unit * ENGINE_PAGE, pa & FRAME_MASK, ENGINE_PAGE, prot);
+    } catch {
+      return -ENOMEM;
+    }
+    this.units.add(unit);
+    if (pa % ENGINE_PAGE !== 0n) this.upperHalf.add(unit);
+    return 0;
+  }
+
+  /** Unmaps units [first, first+count) and invalidates them; returns how many were mapped. */
+  private unmapUnits(first: bigint, count: bigint): bigint {
+    if (count <= 0n) return 0n;
+    let removed = 0n;
+    for (let u = first; u < first + count; u++) {
+      if (!this.units.delete(u)) continue;
+      this.upperHalf.delete(u);
+      removed++;
+    }
+    this.engine.unmap(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE);
+    this.engine.invalidateRange(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE);
+    const blockUnits = MOCK_HUGE_PAGE_SIZE / UNIT;
+    for (const block of [...this.hugeBlocks]) if (block + blockUnits > first && block < first + count) this.hugeBlocks.delete(block);
+    return removed;
+  }
+
+  private noteHugeBlocks(iova: bigint, pa: bigint, bytes: bigint): void {
+    const size = MOCK_HUGE_PAGE_SIZE;
+    for (let b = ((iova + size - 1n) / size) * size; b + size <= iova + bytes; b += size) {
+      if ((pa + (b - iova)) % size === 0n) this.hugeBlocks.add(b / UNIT);
+    }
+  }
+}
+
+/** Dirty tracking over the leaf D bits of the domain's engine space. */
+class MockDirtyTracking implements DirtyTracking {
+  enabled = false;
+
+  constructor(private readonly domain: MockPagingDomain) {}
+
+  set(enable: boolean): Result<void> {
+    if (enable === this.enabled) return OK_VOID;
+    if (enable) this.domain.clearAllDirty();
+    this.enabled = enable;
+    return OK_VOID;
+  }
+
+  readAndClear(iova: bigint, length: bigint, keep: boolean, record: (iova: bigint, bytes: bigint) => void): void {
+    const last = iova + length - 1n;
+    let unit = iova / UNIT;
+    const lastUnit = last / UNIT;
+    while (unit <= lastUnit) {
+      if (!this.domain.isMapped(unit)) {
+        unit++;
+        continue;
+      }
+      const g = this.domain.granuleOf(unit);
+      let dirty = false;
+      for (let u = g.first; u < g.first + g.count && !dirty; u++) dirty = this.domain.readDirty(u);
+      if (dirty) {
+        const start = g.first * UNIT < iova ? iova : g.first * UNIT;
+        const end = (g.first + g.count) * UNIT - 1n > last ? last : (g.first + g.count) * UNIT - 1n;
+        record(start, end - start + 1n);
+        if (!keep) this.domain.clearDirty(g.first, g.count);
+      }
+      unit = g.first + g.count;
+    }
+  }
+}
