@@ -1,7 +1,8 @@
-// Port of the kernel self-test fixture `iommufd_ioas`, variant no_domain (spec §5.4):
-// an IOAS with no device attached, base_iova 0. The mock_domain, two_mock_domain and
-// mock_domain_limit variants need the mock device (AWAITING-MOCK; see
-// docs/conformance.md), as do the access_* cases.
+// Port of the kernel self-test fixture `iommufd_ioas` (spec §5.4), all four variants:
+// no_domain (base_iova 0, no device), mock_domain (one mock device, plus a PASID-capable
+// one), two_mock_domain and mock_domain_limit (temp memory limit 16). With a device the
+// base IOVA is MOCK_APERTURE_START. The access_* cases need in-kernel access objects,
+// which are not modelled (docs/conformance.md).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
 import {
@@ -16,25 +17,47 @@ import {
   U64_MAX,
 } from './helpers.js';
 import { checkSystem } from './invariants.js';
+import * as MH from './mock-helpers.js';
+import * as MK from '../../src/vendor/mock/index.js';
 
 const P = PAGE_N;
 const A = U.MOCK_APERTURE_START;
 const M = U.MOCK_PAGE_SIZE;
 
-describe('fixture iommufd_ioas (no_domain)', () => {
+const VARIANTS = [
+  { name: 'no_domain', mockDomains: 0, memoryLimit: 65536, pasidCapable: false },
+  { name: 'mock_domain', mockDomains: 1, memoryLimit: 65536, pasidCapable: true },
+  { name: 'two_mock_domain', mockDomains: 2, memoryLimit: 65536, pasidCapable: false },
+  { name: 'mock_domain_limit', mockDomains: 1, memoryLimit: 16, pasidCapable: false },
+];
+
+describe.each(VARIANTS)('fixture iommufd_ioas ($name)', (variant) => {
   let h: Harness;
   let ioas: number;
   let buffer: number;
-  const base = 0n;
+  let base: bigint;
+  let stdev = 0;
+  let hwptId = 0;
+  let deviceId = 0;
+  let pasidDevice = 0;
+  const hasDomain = variant.mockDomains > 0;
 
   beforeEach(async () => {
     h = await Harness.open();
     // The self-test's global buffer: BUFFER_SIZE, huge-page aligned.
     buffer = h.sys.mem.alloc(BUFFER_SIZE, HUGEPAGE);
     ioas = h.ioasAlloc();
-    expectOk(setMemoryLimit(h, 65536));
+    expectOk(setMemoryLimit(h, variant.memoryLimit));
+    for (let i = 0; i < variant.mockDomains; i++) {
+      const d = MH.mockDomainOk(h, ioas);
+      ({ stdev, hwpt: hwptId, idev: deviceId } = d);
+      for (let slot = 0; slot < 4; slot++) expectOk(MH.checkDevCache(h, d.idev, slot, MK.IOMMU_TEST_DEV_CACHE_DEFAULT));
+    }
+    if (variant.pasidCapable) pasidDevice = MH.mockDomainOk(h, ioas, MK.MOCK_FLAGS_DEVICE_PASID).idev;
+    base = hasDomain ? A : 0n;
   });
   afterEach(() => {
+    if (!variant.pasidCapable) expect(pasidDevice).toBe(0);
     checkSystem(h.sys);
     // teardown_iommufd: after close nothing of the buffer is pinned.
     expectOk(h.sys.close(h.fd));
@@ -73,10 +96,13 @@ describe('fixture iommufd_ioas (no_domain)', () => {
   it('ioas_auto_destroy', () => {});
 
   it('ioas_destroy', () => {
-    expectOk(h.destroy(ioas));
+    if (hasDomain) expectErrno(U.EBUSY, h.destroy(ioas));
+    else expectOk(h.destroy(ioas));
   });
 
-  it('alloc_hwpt_nested (no-device branch)', () => {
+  it.runIf(hasDomain)('alloc_hwpt_nested', () => allocHwptNested(h, ioas, stdev, deviceId));
+
+  it.runIf(!hasDomain)('alloc_hwpt_nested (no-device branch)', () => {
     const hwpt = (dev_id: number, pt_id: number, flags = 0, data?: { type: number; len: number }) =>
       h.call(U.IOMMU_HWPT_ALLOC, U.IommuHwptAlloc, {
         dev_id,
@@ -94,24 +120,51 @@ describe('fixture iommufd_ioas (no_domain)', () => {
     expectErrno(U.ENOENT, replace());
   });
 
-  it('hwpt_attach (no-device branch)', () => {
-    expectErrno(U.ENOENT, testCmd(h, U.IOMMU_TEST_OP.MOCK_DOMAIN, 0));
+  it('hwpt_attach', () => {
+    if (hasDomain) MH.mockDomainOk(h, hwptId);
+    else expectErrno(U.ENOENT, testCmd(h, U.IOMMU_TEST_OP.MOCK_DOMAIN, 0));
   });
 
   it('ioas_area_destroy', () => {
     expectOk(h.map(ioas, buffer, P, base).rc);
-    expectOk(h.destroy(ioas));
+    if (hasDomain) expectErrno(U.EBUSY, h.destroy(ioas));
+    else expectOk(h.destroy(ioas));
   });
 
   it('ioas_area_auto_destroy', () => {
     for (let i = 0n; i < 10n; i++) expectOk(h.map(ioas, buffer, P, base + i * P).rc);
   });
 
-  it('get_hw_info (no-device branch)', () => {
-    const info = (data_len: number) =>
-      h.call(U.IOMMU_GET_HW_INFO, U.IommuHwInfo, { dev_id: 0, data_len, data_uptr: BigInt(buffer) }).rc;
-    expectErrno(U.ENOENT, info(8));
-    expectErrno(U.ENOENT, info(16));
+  it('get_hw_info', () => {
+    if (!hasDomain) {
+      const info = (data_len: number) =>
+        h.call(U.IOMMU_GET_HW_INFO, U.IommuHwInfo, { dev_id: 0, data_len, data_uptr: BigInt(buffer) }).rc;
+      expectErrno(U.ENOENT, info(8));
+      expectErrno(U.ENOENT, info(16));
+      return;
+    }
+    // test_cmd_get_hw_info: type 0xfeedbeef, 8 bytes, user bytes beyond 8 zeroed.
+    const check = (dataLen: number, type?: number) => {
+      const r = MH.getHwInfo(h, deviceId, dataLen, type);
+      expectOk(r.rc);
+      expect(r.out.data_type).toBe(MK.IOMMU_HW_INFO_TYPE_SELFTEST);
+      expect(r.out.data_len).toBe(8);
+      const v = new DataView(r.bytes.buffer);
+      if (dataLen >= 4) expect(v.getUint32(0, true)).toBe(0);
+      if (dataLen >= 8) expect(v.getUint32(4, true)).toBe(MK.IOMMU_HW_INFO_SELFTEST_REGVAL);
+      for (let i = 8; i < dataLen; i++) expect(r.bytes[i]).toBe(0);
+      if (dataLen > 0) expect(r.bytes[dataLen]).toBe(0xaa);
+      return r;
+    };
+    check(0);
+    check(8);
+    expectErrno(U.EOPNOTSUPP, MH.getHwInfo(h, deviceId, 8, MK.IOMMU_HW_INFO_TYPE_SELFTEST + 1).rc);
+    check(8, MK.IOMMU_HW_INFO_TYPE_SELFTEST);
+    check(16);
+    const short = check(4);
+    expect(short.bytes[4]).toBe(0xaa);
+    expect(check(8).out.out_max_pasid_log2).toBe(0);
+    if (variant.pasidCapable) expect(MH.getHwInfo(h, pasidDevice, 8).out.out_max_pasid_log2).toBe(MK.MOCK_PASID_WIDTH);
   });
 
   it('area', () => {
@@ -166,7 +219,7 @@ describe('fixture iommufd_ioas (no_domain)', () => {
       for (const [iova, length] of got) expectOk(h.unmap(ioas, iova, length).rc);
     };
     // No domain: nothing is pinned, so any user VA will do (the test uses 1 << 31).
-    sweep(1n << 31n);
+    sweep(hasDomain ? buffer : 1n << 31n);
 
     const reservedStart = 4n * P;
     const reservedLength = 100n * P;
@@ -176,7 +229,7 @@ describe('fixture iommufd_ioas (no_domain)', () => {
     });
 
     expectErrno(U.EADDRINUSE, allowIovas([[P, 600n * P]]));
-    const allowed: [bigint, bigint] = [200n * P, 600n * P - 1n];
+    const allowed: [bigint, bigint] = hasDomain ? [A + P, A + 600n * P - 1n] : [200n * P, 600n * P - 1n];
     expectOk(allowIovas([allowed]));
     sweep(buffer, (iova, length) => {
       expect(iova >= allowed[0] && iova + length - 1n <= allowed[1]).toBe(true);
@@ -216,8 +269,8 @@ describe('fixture iommufd_ioas (no_domain)', () => {
     let r = iovaRanges(8, BigInt(array));
     expectOk(r.rc);
     expect(r.out.num_iovas).toBe(1);
-    expect(ranges()[0]).toEqual([0n, U64_MAX]);
-    expect(r.out.out_iova_alignment).toBe(1n);
+    expect(ranges()[0]).toEqual(hasDomain ? [A, U.MOCK_APERTURE_LAST] : [0n, U64_MAX]);
+    expect(r.out.out_iova_alignment).toBe(hasDomain ? M : 1n);
 
     h.sys.mem.write(array, new Uint8Array(64));
     r = iovaRanges(0, BigInt(array));
@@ -226,6 +279,19 @@ describe('fixture iommufd_ioas (no_domain)', () => {
     expect(ranges()[0]).toEqual([0n, 0n]);
 
     expectOk(h.addReserved(ioas, P, P));
+    if (hasDomain) {
+      h.sys.mem.write(array, new Uint8Array(64));
+      r = iovaRanges(8, BigInt(array));
+      expectOk(r.rc);
+      expect(r.out.num_iovas).toBe(1);
+      r = iovaRanges(1, BigInt(array));
+      expectOk(r.rc);
+      expect(ranges()).toEqual([
+        [A, U.MOCK_APERTURE_LAST],
+        [0n, 0n],
+      ]);
+      return;
+    }
     r = iovaRanges(8, BigInt(array));
     expectOk(r.rc);
     expect(r.out.num_iovas).toBe(2);
@@ -259,12 +325,16 @@ describe('fixture iommufd_ioas (no_domain)', () => {
   it('ioas_iova_alloc', () => {
     for (let length = 1n; length < 2n * P; length++) {
       const r = h.map(ioas, buffer, length);
+      if (hasDomain && length % M !== 0n) {
+        expectErrno(U.EINVAL, r.rc);
+        continue;
+      }
       expectOk(r.rc);
       expectOk(h.unmap(ioas, r.iova, length).rc);
     }
   });
 
-  it('ioas_align_change', () => {
+  it.runIf(!hasDomain)('ioas_align_change', () => {
     expectOk(h.map(ioas, buffer, P, A).rc);
     expectOk(hugePages(U.IOMMU_OPTION_OP_SET, 0n).rc);
     expectErrno(U.EINVAL, h.map(ioas, buffer + Number(M), P, A + P).rc);
@@ -279,7 +349,7 @@ describe('fixture iommufd_ioas (no_domain)', () => {
   it('copy_sweep', () => {
     const flags = U.IOMMU_IOAS_MAP_FIXED_IOVA | U.IOMMU_IOAS_MAP_WRITEABLE;
     const dst = h.ioasAlloc();
-    const last = A + BigInt(BUFFER_SIZE) - 2n;
+    const last = A + BigInt(BUFFER_SIZE) - (hasDomain ? 1n : 2n);
     expectOk(h.map(ioas, buffer, last - A + 1n, A, MAP_FIXED_RW).rc);
     let okCount = 0;
     for (let src = A - P; src <= last; src += 511n) {
@@ -305,4 +375,99 @@ function testCmd(h: Harness, op: number, id: number, fill?: (v: DataView) => voi
   fill?.(new DataView(buf.buffer));
   expect(h.sys.mem.write(h.arg, buf).ok).toBe(true);
   return h.sys.ioctl(h.fd, U.IOMMU_TEST_CMD, h.arg);
+}
+
+/** alloc_hwpt_nested with a device: steps 1-36 of spec §5.4. */
+function allocHwptNested(h: Harness, ioas: number, stdev: number, deviceId: number): void {
+  const D = MK.IOMMU_TEST_IOTLB_DEFAULT;
+  const T = MK.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+  const nestParent = U.IOMMU_HWPT_ALLOC_NEST_PARENT;
+  expectErrno(U.ENOENT, MH.hwptAlloc(h, ioas, deviceId).rc);
+  expectErrno(U.EINVAL, MH.hwptAlloc(h, deviceId, deviceId).rc);
+  expectErrno(U.EOPNOTSUPP, MH.hwptAlloc(h, deviceId, ioas, { flags: nestParent | U.IOMMU_HWPT_FAULT_ID_VALID }).rc);
+  const parent = MH.hwptAlloc(h, deviceId, ioas, { flags: nestParent });
+  expectOk(parent.rc);
+  const parentNotWork = MH.hwptAlloc(h, deviceId, ioas);
+  expectOk(parentNotWork.rc);
+
+  const data = MH.selftestData();
+  expectErrno(U.EINVAL, MH.hwptAlloc(h, deviceId, parent.id, { dataType: U.IOMMU_HWPT_DATA_NONE, data, dataLen: 8 }).rc);
+  expectErrno(U.EOPNOTSUPP, MH.hwptAlloc(h, deviceId, parent.id, { dataType: MK.IOMMU_HWPT_DATA_SELFTEST + 1, data }).rc);
+  expectErrno(U.EINVAL, MH.hwptAlloc(h, deviceId, parent.id, { dataType: MK.IOMMU_HWPT_DATA_SELFTEST, data, dataLen: 3 }).rc);
+  expectErrno(U.EFAULT, MH.hwptAlloc(h, deviceId, parent.id, { dataType: MK.IOMMU_HWPT_DATA_SELFTEST, data: null, dataLen: 8 }).rc);
+  expectErrno(U.EOPNOTSUPP, MH.hwptAllocNested(h, deviceId, parent.id, nestParent).rc);
+  expectErrno(U.EINVAL, MH.hwptAllocNested(h, deviceId, parentNotWork.id).rc);
+
+  const fault = MH.faultAlloc(h);
+  expect(fault.id).not.toBe(0);
+  expect(fault.fd).not.toBe(0);
+  const nested = [MH.hwptAllocNested(h, deviceId, parent.id), MH.hwptAllocNested(h, deviceId, parent.id)];
+  for (const n of nested) expectOk(n.rc);
+  expectErrno(U.ENOENT, MH.hwptAllocNested(h, deviceId, parent.id, U.IOMMU_HWPT_FAULT_ID_VALID, 0xffff_ffff).rc);
+  const iopf = MH.hwptAllocNested(h, deviceId, parent.id, U.IOMMU_HWPT_FAULT_ID_VALID, fault.id);
+  expectOk(iopf.rc);
+  for (const n of nested) MH.checkIotlbs(h, n.id, [D, D, D, D]);
+  expectErrno(U.EINVAL, MH.hwptAllocNested(h, deviceId, nested[0].id).rc);
+  expectErrno(U.EBUSY, h.destroy(parent.id));
+
+  // Invalidation requests: iommu_hwpt_invalidate_selftest {flags, iotlb_id}.
+  const reqs = h.sys.mem.alloc(PAGE);
+  const setReq = (i: number, flags: number, id: number) => {
+    h.sys.mem.writeU32(reqs + i * 8, flags);
+    h.sys.mem.writeU32(reqs + i * 8 + 4, id);
+  };
+  const inv = (id: number, n: number, type = T, len = 8, at: number = reqs) => MH.invalidate(h, id, at, type, len, n);
+  const expectInv = (errno: number, r: { rc: number; n: number }, n: number) => {
+    if (errno) expectErrno(errno, r.rc);
+    else expectOk(r.rc);
+    expect(r.n).toBe(n);
+  };
+  setReq(0, 0, 0);
+  expectInv(U.EINVAL, inv(parent.id, 1), 0);
+  expectInv(0, inv(nested[0].id, 0), 0);
+  expectInv(U.EINVAL, inv(nested[0].id, 1, MK.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID), 0);
+  expectInv(U.EINVAL, inv(nested[0].id, 1, T, 9), 0);
+  expectInv(U.EINVAL, inv(nested[0].id, 1, T, 1), 0);
+  setReq(0, 0xffff_ffff, 0);
+  expectInv(U.EOPNOTSUPP, inv(nested[0].id, 1), 0);
+  setReq(0, 0, 0);
+  expectInv(U.EINVAL, inv(nested[0].id, 1, T, 8, 0), 0);
+  expectInv(U.EINVAL, inv(nested[0].id, 1, T, 0), 0);
+  setReq(0, 0, 4);
+  expectInv(U.EINVAL, inv(nested[0].id, 1), 0);
+  MH.checkIotlbs(h, nested[0].id, [D, D, D, D]);
+  setReq(0, 0, 0);
+  setReq(1, 0xffff_ffff, 1);
+  expectInv(U.EOPNOTSUPP, inv(nested[0].id, 2), 1);
+  MH.checkIotlbs(h, nested[0].id, [0, D, D, D]);
+  setReq(1, 0, 4);
+  expectInv(U.EINVAL, inv(nested[0].id, 2), 1);
+  MH.checkIotlbs(h, nested[0].id, [0, D, D, D]);
+  setReq(0, 0, 1);
+  expectInv(0, inv(nested[0].id, 1), 1);
+  MH.checkIotlbs(h, nested[0].id, [0, 0, D, D]);
+  setReq(0, 0, 2);
+  setReq(1, 0, 3);
+  expectInv(0, inv(nested[0].id, 2), 2);
+  MH.checkIotlbs(h, nested[0].id, [0, 0, 0, 0]);
+  setReq(0, MK.IOMMU_TEST_INVALIDATE_FLAG_ALL, 2);
+  expectInv(0, inv(nested[1].id, 1), 1);
+  MH.checkIotlbs(h, nested[1].id, [0, 0, 0, 0]);
+
+  expectOk(MH.replace(h, stdev, nested[0].id).rc);
+  expectErrno(U.EBUSY, h.destroy(nested[0].id));
+  expectOk(MH.replace(h, stdev, nested[1].id).rc);
+  expectErrno(U.EBUSY, h.destroy(nested[1].id));
+  expectOk(h.destroy(nested[0].id));
+  expectOk(MH.replace(h, stdev, iopf.id).rc);
+  expectErrno(U.EBUSY, h.destroy(iopf.id));
+  MH.triggerIopf(h, deviceId, fault.fd);
+  expectOk(MH.replace(h, stdev, parent.id).rc);
+  expectOk(h.destroy(nested[1].id));
+  expectOk(h.destroy(iopf.id));
+  expectOk(MH.replace(h, stdev, ioas).rc);
+  expectOk(h.destroy(parent.id));
+  expectOk(h.destroy(parentNotWork.id));
+  expectOk(h.sys.close(fault.fd));
+  expectOk(h.destroy(fault.id));
 }

@@ -15,7 +15,8 @@ export function hwptInvalidate(u: InvalidateCmd): number {
   const r = invalidate(u);
   u.set('entry_num', r.handled);
   const written = u.respond();
-  return written !== 0 ? written : -r.errno;
+  if (written !== 0) return written;
+  return r.errno === 0 ? 0 : -r.errno;
 }
 
 function invalidate(u: InvalidateCmd): InvalidateResult {
