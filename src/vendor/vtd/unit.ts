@@ -207,8 +207,9 @@ export class VtdUnit {
 
   private fault(sid: number, pasid: number | undefined, iova: bigint, write: boolean, reason: number, fpd: boolean): DmaResult {
     if (fpd && isQualified(reason)) return { ok: false, reason, recorded: false };
-    this.faults.record({ sid, pasid, addr: iova, reason, write });
-    return { ok: false, reason, recorded: true };
+    // `recorded` is false when every fault recording register was still occupied (FSTS.PFO).
+    const recorded = this.faults.record({ sid, pasid, addr: iova, reason, write });
+    return { ok: false, reason, recorded };
   }
 
   private execute(d: Descriptor): void {
