@@ -207,3 +207,86 @@ export function resetCounters(): void {
   v35 = 0;
   v36 = 0;
 }
+
+/** Walks that are not device translations (builder, inspection, stale check) run between save and restore. */
+const savedCounters = memory.data(37 * 8, 8);
+
+export function saveCounters(): void {
+  store<u64>(savedCounters, v0, 0);
+  store<u64>(savedCounters, v1, 8);
+  store<u64>(savedCounters, v2, 16);
+  store<u64>(savedCounters, v3, 24);
+  store<u64>(savedCounters, v4, 32);
+  store<u64>(savedCounters, v5, 40);
+  store<u64>(savedCounters, v6, 48);
+  store<u64>(savedCounters, v7, 56);
+  store<u64>(savedCounters, v8, 64);
+  store<u64>(savedCounters, v9, 72);
+  store<u64>(savedCounters, v10, 80);
+  store<u64>(savedCounters, v11, 88);
+  store<u64>(savedCounters, v12, 96);
+  store<u64>(savedCounters, v13, 104);
+  store<u64>(savedCounters, v14, 112);
+  store<u64>(savedCounters, v15, 120);
+  store<u64>(savedCounters, v16, 128);
+  store<u64>(savedCounters, v17, 136);
+  store<u64>(savedCounters, v18, 144);
+  store<u64>(savedCounters, v19, 152);
+  store<u64>(savedCounters, v20, 160);
+  store<u64>(savedCounters, v21, 168);
+  store<u64>(savedCounters, v22, 176);
+  store<u64>(savedCounters, v23, 184);
+  store<u64>(savedCounters, v24, 192);
+  store<u64>(savedCounters, v25, 200);
+  store<u64>(savedCounters, v26, 208);
+  store<u64>(savedCounters, v27, 216);
+  store<u64>(savedCounters, v28, 224);
+  store<u64>(savedCounters, v29, 232);
+  store<u64>(savedCounters, v30, 240);
+  store<u64>(savedCounters, v31, 248);
+  store<u64>(savedCounters, v32, 256);
+  store<u64>(savedCounters, v33, 264);
+  store<u64>(savedCounters, v34, 272);
+  store<u64>(savedCounters, v35, 280);
+  store<u64>(savedCounters, v36, 288);
+}
+
+export function restoreCounters(): void {
+  v0 = load<u64>(savedCounters, 0);
+  v1 = load<u64>(savedCounters, 8);
+  v2 = load<u64>(savedCounters, 16);
+  v3 = load<u64>(savedCounters, 24);
+  v4 = load<u64>(savedCounters, 32);
+  v5 = load<u64>(savedCounters, 40);
+  v6 = load<u64>(savedCounters, 48);
+  v7 = load<u64>(savedCounters, 56);
+  v8 = load<u64>(savedCounters, 64);
+  v9 = load<u64>(savedCounters, 72);
+  v10 = load<u64>(savedCounters, 80);
+  v11 = load<u64>(savedCounters, 88);
+  v12 = load<u64>(savedCounters, 96);
+  v13 = load<u64>(savedCounters, 104);
+  v14 = load<u64>(savedCounters, 112);
+  v15 = load<u64>(savedCounters, 120);
+  v16 = load<u64>(savedCounters, 128);
+  v17 = load<u64>(savedCounters, 136);
+  v18 = load<u64>(savedCounters, 144);
+  v19 = load<u64>(savedCounters, 152);
+  v20 = load<u64>(savedCounters, 160);
+  v21 = load<u64>(savedCounters, 168);
+  v22 = load<u64>(savedCounters, 176);
+  v23 = load<u64>(savedCounters, 184);
+  v24 = load<u64>(savedCounters, 192);
+  v25 = load<u64>(savedCounters, 200);
+  v26 = load<u64>(savedCounters, 208);
+  v27 = load<u64>(savedCounters, 216);
+  v28 = load<u64>(savedCounters, 224);
+  v29 = load<u64>(savedCounters, 232);
+  v30 = load<u64>(savedCounters, 240);
+  v31 = load<u64>(savedCounters, 248);
+  v32 = load<u64>(savedCounters, 256);
+  v33 = load<u64>(savedCounters, 264);
+  v34 = load<u64>(savedCounters, 272);
+  v35 = load<u64>(savedCounters, 280);
+  v36 = load<u64>(savedCounters, 288);
+}

@@ -3,11 +3,15 @@
 // in a guest's memory.
 import { walkOnce } from './walker/run';
 import { laneAt, SINGLE_SLOT, R_ADDR } from './walker/lane';
+import { saveCounters, restoreCounters } from './counters';
 
 export const UNRESOLVED: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 
 export function resolveThroughSpace(space: u32, addr: u64): u64 {
+  // Building tables is not DMA: it must not show in the translation counters.
+  saveCounters();
   // READ | WRITE: the builder writes what it resolves.
-  if (walkOnce(space, addr, 3, 0)) return UNRESOLVED;
-  return load<u64>(laneAt(SINGLE_SLOT) + R_ADDR);
+  const reason = walkOnce(space, addr, 3, 0);
+  restoreCounters();
+  return reason ? UNRESOLVED : load<u64>(laneAt(SINGLE_SLOT) + R_ADDR);
 }

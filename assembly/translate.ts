@@ -26,6 +26,7 @@ import { recordFault } from './faults';
 import {
   count, countBy, C_LOOKUPS, C_HITS, C_HITS_4K, C_HITS_2M, C_HITS_1G, C_HITS_OTHER, C_MISSES,
   C_WALKS, C_FAULTS, C_FAULT_TRANSLATION, C_IOTLB_FILLS, C_IOTLB_EVICTIONS, C_STALE_HITS,
+  saveCounters, restoreCounters,
 } from './counters';
 
 /** Status of a request that named no live space (an API misuse, never a walk). */
@@ -62,7 +63,10 @@ function fillIotlb(lane: usize, space: u32, iova: u64): void {
 
 /** Re-walks a hit without caches or A/D writes and counts a disagreement as a stale hit. */
 function checkStale(space: u32, iova: u64, access: u32, cachedAddr: u64): void {
+  // The check's own walk is not a device translation: keep it out of the counters.
+  saveCounters();
   const reason = walkOnce(space, iova, access, 0);
+  restoreCounters();
   if (reason == 0 && load<u64>(laneAt(SINGLE_SLOT) + R_ADDR) == cachedAddr) return;
   count(C_STALE_HITS);
   recordFault(iova, cachedAddr, space, REASON_STALE, 0, 0, access);
@@ -247,7 +251,11 @@ export function translateOne(space: u32, iovaLow: u32, iovaHigh: u32, access: u3
 /** One walk with no IOTLB (flags: WALK_CACHES, WALK_WRITE_AD); details via the last* getters. */
 export function walkDetailed(space: u32, iova: u64, access: u32, flags: u32): u32 {
   lastLane = laneAt(SINGLE_SLOT);
-  return walkOnce(space, iova, access, flags);
+  // An inspection walk is not a device translation: keep it out of the counters.
+  saveCounters();
+  const reason = walkOnce(space, iova, access, flags);
+  restoreCounters();
+  return reason;
 }
 
 export function lastPerms(): u32 { return load<u32>(lastLane + R_PERMS); }
