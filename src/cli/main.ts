@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
 import { replayCommand } from './commands/replay.js';
+import { gateCommand } from './commands/gate.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -48,6 +49,21 @@ export async function main(argv: string[]): Promise<void> {
     .option('--time <ms>', 'time budget per task in milliseconds', '500')
     .option('--json', 'print one JSON object per case on stdout')
     .action(benchCommand);
+
+  program
+    .command('gate')
+    .description('compare deterministic counters and same-run speed ratios against a baseline; exit 1 on regression')
+    .requiredOption('--baseline <file>', 'baseline JSON (bench/baseline.json)')
+    .option('--update', 'rewrite the baseline from this run')
+    .option('--speed <mode>', 'speed ratios: gate, report (print, never fail) or off', 'gate')
+    .option('--speed-time <ms>', 'benchmark time per task in milliseconds', '150')
+    .option('--tolerance <fraction>', 'relative change a counter may make (default: the baseline\'s, 0 = exact)')
+    .option('--speed-drop <fraction>', 'relative drop of a speed ratio that fails (default: the baseline\'s)')
+    .option('--github-json <file>', 'also write github-action-benchmark customSmallerIsBetter JSON')
+    .option('--bmf <file>', 'also write Bencher Metric Format JSON')
+    .option('--only <scenarios...>', 'only these gate scenarios')
+    .option('--json', 'print the comparison as JSON')
+    .action(gateCommand);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

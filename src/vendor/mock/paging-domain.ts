@@ -12,8 +12,10 @@
 // asking the engine (so the engine's output is the exact byte address).
 //
 // The HUGE page-table type has page sizes {1 MiB, PAGE_SIZE}: its IOVA alignment is
-// PAGE_SIZE and a 1 MiB block mapped in one piece to 1 MiB-aligned contiguous memory
-// acts as one huge entry for dirty tracking (dirty anywhere = dirty everywhere in it).
+// PAGE_SIZE and a fully mapped, 1 MiB-aligned IOVA block acts as one huge entry for
+// dirty tracking (dirty anywhere = dirty everywhere in it). The kernel also needs the
+// memory behind it to be physically contiguous; simulated hugetlb memory is not, so
+// the engine keeps a leaf per unit and only the dirty granule follows the huge entry.
 //
 // Invalidation. The engine's builder never touches its caches, so after every unmap
 // and after clearing dirty bits the domain invalidates the range, as a driver must.
@@ -52,6 +54,8 @@ export class MockPagingDomain implements VendorPagingDomain {
   private readonly upperHalf = new Set<bigint>();
   /** First unit of every 1 MiB block mapped as one huge entry (HUGE type only). */
   private readonly hugeBlocks = new Set<bigint>();
+  /** Mapped units per 1 MiB block (HUGE type only). */
+  private readonly blockFill = new Map<bigint, bigint>();
   private freed = false;
 
   private constructor(
@@ -96,7 +100,6 @@ export class MockPagingDomain implements VendorPagingDomain {
         return rc;
       }
     }
-    if (this.huge) this.noteHugeBlocks(iova, pa, bytes);
     return 0;
   }
 
@@ -208,6 +211,13 @@ export class MockPagingDomain implements VendorPagingDomain {
     }
     this.units.add(unit);
     if (pa % ENGINE_PAGE !== 0n) this.upperHalf.add(unit);
+    if (this.huge) {
+      const blockUnits = MOCK_HUGE_PAGE_SIZE / UNIT;
+      const block = unit - (unit % blockUnits);
+      const fill = (this.blockFill.get(block) ?? 0n) + 1n;
+      this.blockFill.set(block, fill);
+      if (fill === blockUnits) this.hugeBlocks.add(block);
+    }
     return 0;
   }
 
@@ -219,20 +229,20 @@ export class MockPagingDomain implements VendorPagingDomain {
       if (!this.units.delete(u)) continue;
       this.upperHalf.delete(u);
       removed++;
+      if (this.huge) {
+        const blockUnits = MOCK_HUGE_PAGE_SIZE / UNIT;
+        const block = u - (u % blockUnits);
+        const fill = (this.blockFill.get(block) ?? 1n) - 1n;
+        if (fill === 0n) this.blockFill.delete(block);
+        else this.blockFill.set(block, fill);
+        this.hugeBlocks.delete(block);
+      }
     }
     this.engine.unmap(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE);
     this.engine.invalidateRange(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE);
-    const blockUnits = MOCK_HUGE_PAGE_SIZE / UNIT;
-    for (const block of [...this.hugeBlocks]) if (block + blockUnits > first && block < first + count) this.hugeBlocks.delete(block);
     return removed;
   }
 
-  private noteHugeBlocks(iova: bigint, pa: bigint, bytes: bigint): void {
-    const size = MOCK_HUGE_PAGE_SIZE;
-    for (let b = ((iova + size - 1n) / size) * size; b + size <= iova + bytes; b += size) {
-      if ((pa + (b - iova)) % size === 0n) this.hugeBlocks.add(b / UNIT);
-    }
-  }
 }
 
 /** Dirty tracking over the leaf D bits of the domain's engine space. */

@@ -1,0 +1,173 @@
+// Port of the kernel self-test fixture `iommufd_mock_domain` (spec §5.4): an IOAS with
+// one or two mock domains, anonymous or memfd-backed buffers, normal or huge pages.
+// MD_CHECK_MAP compares the domain's translation (the engine's page table) with the
+// process's pages; the memfd flavour checks the same through a device read, since a
+// memfd is not mapped into the simulated process.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as U from '../../src/uapi/index.js';
+import * as MK from '../../src/vendor/mock/index.js';
+import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_RW, PAGE } from './helpers.js';
+import { checkSystem } from './invariants.js';
+import * as MH from './mock-helpers.js';
+
+const M = Number(MK.MOCK_PAGE_SIZE);
+
+const VARIANTS = [
+  { name: 'one_domain', domains: 1, hugepages: false, file: false },
+  { name: 'two_domains', domains: 2, hugepages: false, file: false },
+  { name: 'one_domain_hugepage', domains: 1, hugepages: true, file: false },
+  { name: 'two_domains_hugepage', domains: 2, hugepages: true, file: false },
+  { name: 'one_domain_file', domains: 1, hugepages: false, file: true },
+  { name: 'one_domain_file_hugepage', domains: 1, hugepages: true, file: true },
+];
+
+describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
+  let h: Harness;
+  let ioas: number;
+  let doms: MH.MockDomain[];
+  let bufSize: number;
+  let buffer: number;
+  let mfd: number;
+
+  beforeEach(async () => {
+    h = await Harness.open();
+    ioas = h.ioasAlloc();
+    doms = [];
+    for (let i = 0; i < variant.domains; i++) doms.push(MH.mockDomainOk(h, ioas));
+    bufSize = variant.hugepages ? 2 * HUGEPAGE : 8 * PAGE;
+    buffer = h.sys.mem.alloc(bufSize, HUGEPAGE);
+    // A recognisable pattern, so device reads prove which bytes are mapped.
+    const pattern = Uint8Array.from({ length: bufSize }, (_, i) => (i * 7 + (i >> 11)) & 0xff);
+    h.sys.mem.write(buffer, pattern);
+    mfd = h.sys.memfdCreate(bufSize);
+    expect(h.sys.mem.write(h.arg + PAGE, pattern.subarray(0, PAGE)).ok).toBe(true);
+    for (let off = 0; off < bufSize; off += PAGE) {
+      h.sys.mem.write(h.arg + PAGE, pattern.subarray(off, off + PAGE));
+      h.sys.lseek(mfd, off);
+      expect(h.sys.write(mfd, h.arg + PAGE, PAGE)).toBe(PAGE);
+    }
+  });
+  afterEach(() => {
+    checkSystem(h.sys);
+    expectOk(h.sys.close(h.fd));
+    expect(h.sys.pool.totalPins).toBe(0);
+  });
+
+  const mapAny = (start: number, length: number, iova?: bigint) =>
+    variant.file ? mapFile(h, ioas, mfd, start, length, iova) : h.map(ioas, buffer + start, length, iova);
+
+  /** check_mock_iova for every domain: anonymous memory through MD_CHECK_MAP, memfd through a device read. */
+  const checkIova = (start: number, iova: bigint, length: number) => {
+    for (const d of doms) {
+      if (!variant.file) {
+        expectOk(MH.checkMap(h, d.hwpt, iova, length, buffer + start));
+        continue;
+      }
+      const r = h.sys.dma(d.idev, { iova, length });
+      expect('data' in r).toBe(true);
+      h.sys.lseek(mfd, 0);
+      const expected = readFile(h, mfd, start, length);
+      expect(Buffer.from((r as { data: Uint8Array }).data).equals(Buffer.from(expected))).toBe(true);
+    }
+  };
+
+  it('basic', () => {
+    if (variant.file) {
+      const r = mapFile(h, ioas, mfd, 0, PAGE);
+      expectOk(r.rc);
+      checkIova(0, r.iova, PAGE);
+      const other = h.sys.memfdCreate(bufSize);
+      expectErrno(U.EINVAL, mapFile(h, ioas, other, 0, bufSize + 1).rc);
+      expectOk(h.sys.ftruncate(other, 0));
+      expectErrno(U.EINVAL, mapFile(h, ioas, other, 0, bufSize).rc);
+      return;
+    }
+    const r = h.map(ioas, buffer, PAGE);
+    expectOk(r.rc);
+    checkIova(0, r.iova, PAGE);
+    const region = h.sys.mem.alloc(bufSize, HUGEPAGE);
+    expectOk(h.sys.mem.free(region + bufSize / 2, bufSize / 2));
+    expectErrno(U.EFAULT, h.map(ioas, region, bufSize).rc);
+    expectOk(h.sys.mem.free(region, bufSize / 2));
+    expectErrno(U.EFAULT, h.map(ioas, region, bufSize).rc);
+  });
+
+  const allAligns = (withCopyDomain: boolean) => {
+    // Huge pages: 16 starts, each mapped to the end of the buffer.
+    const step = variant.hugepages ? bufSize / 16 : M;
+    for (let start = 0; start < bufSize; start += step) {
+      for (let end = variant.hugepages ? bufSize : start + M; end <= bufSize; end += M) {
+        const length = end - start;
+        const r = mapAny(start, length);
+        expectOk(r.rc);
+        checkIova(start, r.iova, length);
+        if (!variant.file) expectOk(MH.checkRefs(h, buffer + start, length, 1));
+        if (withCopyDomain) {
+          const extra = MH.mockDomainOk(h, ioas);
+          if (!variant.file) expectOk(MH.checkMap(h, extra.hwpt, r.iova, length, buffer + start));
+          expectOk(h.destroy(extra.stdev));
+        }
+        expectOk(h.unmap(ioas, r.iova, BigInt(length)).rc);
+        if (!variant.file) expectOk(MH.checkRefs(h, buffer + start, length, 0));
+      }
+    }
+  };
+
+  it('all_aligns', () => allAligns(false));
+  it('all_aligns_copy', () => allAligns(true));
+
+  it('replace', () => {
+    const other = h.ioasAlloc();
+    expectOk(MH.replace(h, doms[0].stdev, other).rc);
+    if (variant.domains === 1) {
+      // The automatic domain went away with its only device.
+      expectErrno(U.ENOENT, MH.replace(h, doms[0].stdev, doms[0].hwpt).rc);
+      expectOk(MH.replace(h, doms[0].stdev, other).rc);
+    } else {
+      expectOk(MH.replace(h, doms[0].stdev, doms[1].hwpt).rc);
+      expectOk(MH.replace(h, doms[0].stdev, doms[1].hwpt).rc);
+      expectOk(MH.replace(h, doms[0].stdev, doms[0].hwpt).rc);
+    }
+    expectOk(MH.replace(h, doms[0].stdev, ioas).rc);
+    expectOk(h.destroy(other));
+  });
+
+  it('alloc_hwpt', () => {
+    for (const d of doms) {
+      expectErrno(U.EOPNOTSUPP, MH.hwptAlloc(h, d.idev, ioas, { flags: ~U.IOMMU_HWPT_ALLOC_NEST_PARENT >>> 0 }).rc);
+      const h0 = MH.hwptAlloc(h, d.idev, ioas);
+      expectOk(h0.rc);
+      const h1 = MH.hwptAlloc(h, d.idev, ioas, { flags: U.IOMMU_HWPT_ALLOC_NEST_PARENT });
+      expectOk(h1.rc);
+      expectOk(MH.replace(h, d.stdev, h0.id).rc);
+      expectErrno(U.EBUSY, h.destroy(h0.id));
+      expectOk(MH.replace(h, d.stdev, h1.id).rc);
+      expectErrno(U.EBUSY, h.destroy(h1.id));
+      expectOk(MH.replace(h, d.stdev, ioas).rc);
+      expectOk(h.destroy(h1.id));
+      const extra = MH.mockDomainOk(h, h0.id);
+      expectOk(h.destroy(extra.stdev));
+      expectOk(h.destroy(h0.id));
+    }
+  });
+});
+
+function mapFile(h: Harness, ioas: number, fd: number, start: number, length: number, iova?: bigint) {
+  const r = h.call(U.IOMMU_IOAS_MAP_FILE, U.IommuIoasMapFile, {
+    ioas_id: ioas,
+    fd,
+    start: BigInt(start),
+    length: BigInt(length),
+    iova: iova ?? 0n,
+    flags: MAP_RW | (iova === undefined ? 0 : U.IOMMU_IOAS_MAP_FIXED_IOVA),
+  });
+  return { rc: r.rc, iova: r.out.iova };
+}
+
+function readFile(h: Harness, fd: number, start: number, length: number): Uint8Array {
+  const at = h.sys.mem.alloc(length);
+  h.sys.lseek(fd, start);
+  expect(h.sys.read(fd, at, length)).toBe(length);
+  return (h.sys.mem.read(at, length) as { ok: true; value: Uint8Array }).value;
+}
+
