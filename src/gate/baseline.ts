@@ -10,14 +10,14 @@ export interface Baseline {
   thresholds: {
     /** Relative change a counter may make (0 = exact). */
     counterTolerance: number;
-    /** Relative drop of a speed ratio that fails the gate (0.25 = 25 % slower relative to the peer). */
+    /** Relative drop of a speed ratio that fails the gate (0.5 = half the speed-up over the peer). */
     speedDrop: number;
   };
   counters: CounterSet;
   speed: Record<string, number>;
 }
 
-export const DEFAULT_THRESHOLDS: Baseline['thresholds'] = { counterTolerance: 0, speedDrop: 0.25 };
+export const DEFAULT_THRESHOLDS: Baseline['thresholds'] = { counterTolerance: 0, speedDrop: 0.5 };
 
 export function readBaseline(path: string): Baseline {
   const data = JSON.parse(readFileSync(path, 'utf8')) as Baseline;
