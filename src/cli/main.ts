@@ -4,6 +4,7 @@ import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
 import { replayCommand } from './commands/replay.js';
 import { gateCommand } from './commands/gate.js';
+import { reportCommand } from './commands/report.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--case <names...>', 'only these cases')
     .option('--time <ms>', 'time budget per task in milliseconds', '500')
     .option('--json', 'print one JSON object per case on stdout')
+    .option('--no-native', 'skip the native C reference (compiled with the system C compiler when present)')
     .action(benchCommand);
 
   program
@@ -64,6 +66,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--only <scenarios...>', 'only these gate scenarios')
     .option('--json', 'print the comparison as JSON')
     .action(gateCommand);
+
+  program
+    .command('report')
+    .description('run sweeps on worker threads and write an HTML report with SVG and PNG charts')
+    .option('--out <dir>', 'output directory', 'report')
+    .option('--steps <n>', 'base steps per sweep point (NIC points run 10x, dma-stream 30x)', '1000')
+    .option('--threads <n>', 'worker threads (default: available parallelism)')
+    .action(reportCommand);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
