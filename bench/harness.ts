@@ -2,6 +2,7 @@
 // TypeScript peer — with tinybench, so the reported ratio is measured under the same
 // machine conditions. Deterministic counters come from a separate, untimed pass.
 import { Bench } from 'tinybench';
+import { runNative } from './native/reference.js';
 
 export interface BenchCase {
   name: string;
@@ -17,6 +18,8 @@ export interface BenchCase {
   countersPerOp: () => Record<string, number>;
   /** Releases memory held by the case (engines, peers). */
   dispose?: () => void;
+  /** Name of the same case in the native C reference, when it has one. */
+  native?: string;
 }
 
 export interface CaseResult {
@@ -29,12 +32,18 @@ export interface CaseResult {
   counters: Record<string, number>;
   samples: number;
   rmePercent: number;
+  /** The native C reference's median ns/op, measured right after the engine (when available). */
+  nativeNsPerOp?: number;
+  /** Engine time over native time (1.0 = as fast as native C). */
+  vsNative?: number;
 }
 
 export interface HarnessOptions {
   /** Time budget per task in ms. */
   time: number;
   warmupTime: number;
+  /** Also run the native C reference where a case has one (default true). */
+  native?: boolean;
 }
 
 function medianMs(bench: Bench, name: string): { p50: number; samples: number; rme: number } {
@@ -55,7 +64,9 @@ export async function runCase(c: BenchCase, options: HarnessOptions): Promise<Ca
   const nsPerOp = (engine.p50 * 1e6) / c.engineOpsPerIteration;
   const peerNsPerOp = (peer.p50 * 1e6) / c.peerOpsPerIteration;
   c.dispose?.();
+  const native = c.native && options.native !== false ? runNative(c.native) : null;
   return {
+    ...(native ? { nativeNsPerOp: native.nsPerOp, vsNative: nsPerOp / native.nsPerOp } : {}),
     name: c.name,
     unit: c.unit,
     nsPerOp,

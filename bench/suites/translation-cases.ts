@@ -9,7 +9,7 @@ const COUNTER_KEYS = ['lookups', 'hits', 'misses', 'walks', 'pteReads', 'walkCac
 const CHUNKS = 16;
 
 /** A case that streams random mapped addresses through the batch path and through the peer. */
-function translationCase(name: string, side: Side, seed: number, peerOps: number): BenchCase {
+function translationCase(name: string, side: Side, seed: number, peerOps: number, native?: string): BenchCase {
   const { engine, peer, peerSpace, space } = side;
   const batch = engine.batch;
   const n = batch.capacity;
@@ -33,6 +33,7 @@ function translationCase(name: string, side: Side, seed: number, peerOps: number
   };
   return {
     name,
+    ...(native ? { native } : {}),
     unit: 'translation',
     engineOpsPerIteration: n,
     peerOpsPerIteration: peerOps,
@@ -67,7 +68,7 @@ export const translationCases = [
         engine: { iotlb: { sets: 4096, ways: 4 }, walkCache: false },
       });
       prefill(side);
-      return translationCase('hit', side, 11, 4096);
+      return translationCase('hit', side, 11, 4096, 'hit');
     },
   },
   {
@@ -77,7 +78,7 @@ export const translationCases = [
         pages: 262144, iovaBits: 34, seed: 2, peerIotlbEntries: 0,
         engine: { iotlb: false, walkCache: false },
       });
-      return translationCase('walk4', side, 12, 1024);
+      return translationCase('walk4', side, 12, 1024, 'walk4');
     },
   },
   {
@@ -107,7 +108,7 @@ export const translationCases = [
         guestPages: 65536, iovaBits: 34, guestRamBytes: 1 << 30, seed: 3,
         engine: { iotlb: false, walkCache: false, nestedTableCache: false },
       });
-      return translationCase('nested4x4', side, 13, 256);
+      return translationCase('nested4x4', side, 13, 256, 'nested4x4');
     },
   },
 ];

@@ -10,6 +10,7 @@ export interface BenchOptions {
   case?: string[];
   time?: string;
   json?: boolean;
+  native?: boolean;
 }
 
 export async function benchCommand(options: BenchOptions): Promise<void> {
@@ -19,6 +20,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const results = await runSuite(options.suite, {
     time,
     warmupTime: Math.min(250, time / 2),
+    native: options.native !== false,
     ...(options.case ? { only: options.case } : {}),
     onCaseStart: (name, i, total) => {
       progress.update(i, total);
@@ -40,6 +42,7 @@ function jsonRecord(r: CaseResult) {
     unit: r.unit,
     samples: r.samples,
     rmePercent: r.rmePercent,
+    ...(r.nativeNsPerOp !== undefined ? { nativeNsPerOp: r.nativeNsPerOp, vsNative: r.vsNative } : {}),
   };
 }
 
@@ -50,7 +53,9 @@ function report(results: CaseResult[]): string {
     fixed(r.nsPerOp, 1),
     fixed(r.peerNsPerOp, 1),
     `${fixed(r.speedupVsPeer, 1)}x`,
+    r.nativeNsPerOp !== undefined ? fixed(r.nativeNsPerOp, 1) : '-',
+    r.vsNative !== undefined ? `${fixed(r.vsNative, 2)}x` : '-',
     Object.entries(r.counters).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${fixed(v, 3)}`).join(' '),
   ]);
-  return table(['case', 'op', 'ns/op', 'peer ns/op', 'vs peer', 'counters per op'], rows);
+  return table(['case', 'op', 'ns/op', 'peer ns/op', 'vs peer', 'native ns/op', 'time vs native', 'counters per op'], rows);
 }
