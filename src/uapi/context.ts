@@ -38,6 +38,8 @@ export class IommufdContext {
   readonly objects: ObjectTable;
   /** The IOAS used by the VFIO compatibility container (IOMMU_VFIO_IOAS). */
   vfioIoas: IoasObject | undefined;
+  /** VFIO_SET_IOMMU chose TYPE1 (v1): unmap may cut mappings. */
+  vfioType1v1 = false;
   /** IOMMU_OPTION_RLIMIT_MODE: 0 = per-user accounting (default), 1 = per-process. */
   rlimitMode = RLIMIT_MODE_USER;
   /** IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, kept for the mock driver. */

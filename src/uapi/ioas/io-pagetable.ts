@@ -142,6 +142,32 @@ export class IoPageTable {
     return ok(unmapped);
   }
 
+  /**
+   * Cuts the area containing `iova` (strictly inside it) in two, for the VFIO type1 v1
+   * compat UNMAP that may unmap part of a mapping. Both halves keep the same memory and
+   * domain mappings; pins move with them. The cut must respect the IOVA alignment.
+   */
+  splitAt(iova: bigint): Result<void> {
+    const area = this.areaList.find((a) => a.start < iova && iova <= a.last);
+    if (!area) return OK_VOID;
+    if (iova % this.iovaAlignment !== 0n || this.isLocked(area)) return fail(EINVAL);
+    const head: Area = { ...area, last: iova - 1n, pinned: false };
+    const tail: Area = { ...area, start: iova, pagesOffset: area.pagesOffset + (iova - area.start), pinned: false };
+    if (area.pinned) {
+      const h = head.pages.pin(head.pagesOffset, areaLength(head));
+      if (!h.ok) return h;
+      const t = tail.pages.pin(tail.pagesOffset, areaLength(tail));
+      if (!t.ok) {
+        head.pages.unpin(head.pagesOffset, areaLength(head));
+        return t;
+      }
+      head.pinned = tail.pinned = true;
+      area.pages.unpin(area.pagesOffset, areaLength(area));
+    }
+    this.areaList.splice(this.areaList.indexOf(area), 1, head, tail);
+    return OK_VOID;
+  }
+
   /** Pins [start, last] for `owner` (a HW queue): it must be mapped end to end (ENOENT). */
   lockRange(range: IovaRange, owner: unknown): Result<PagesSlice[]> {
     const slices = this.slicesOf(range.start, range.last - range.start + 1n);

@@ -9,3 +9,4 @@ export * from './hw-info.js';
 export * from './fault.js';
 export * from './viommu.js';
 export * from './test-cmd.js';
+export * from './vfio.js';

@@ -123,13 +123,14 @@ export function encodeStruct<F extends Fields>(
 
 /**
  * A fresh zeroed buffer of `sizeof` bytes holding `value`; `size` defaults to sizeof
- * when the layout has a `size` field, as every iommufd command struct does.
+ * when the layout starts with a u32 `size` field, as every iommufd command struct does.
  */
 export function packStruct<F extends Fields>(layout: StructLayout<F>, value: Partial<StructValue<F>> = {}): Uint8Array {
   const buf = new Uint8Array(layout.sizeof);
   const view = new DataView(buf.buffer);
   const withSize: Record<string, unknown> = { ...value };
-  if ('size' in layout.fields && withSize.size === undefined) withSize.size = layout.sizeof;
+  // Only an iommufd-style leading u32 `size` is the struct size (VFIO's u64 `size` is a length).
+  if (layout.fields.size?.kind === 'u32' && layout.fields.size.offset === 0 && withSize.size === undefined) withSize.size = layout.sizeof;
   encodeStruct(layout, withSize as Partial<StructValue<F>>, view);
   return buf;
 }
