@@ -5,8 +5,21 @@ import { expect } from 'vitest';
 import { areaLength, type Area } from '../../src/uapi/ioas/area.js';
 import { rangesIntersect } from '../../src/uapi/ioas/iova-range.js';
 import type { PinnedPages } from '../../src/uapi/ioas/pinned-pages.js';
-import { IoasObject, MAX_OBJECT_ID, ObjectType, type IommufdContext, type System } from '../../src/uapi/index.js';
+import {
+  DeviceObject,
+  HwptNested,
+  HwptPaging,
+  IoasObject,
+  MAX_OBJECT_ID,
+  ObjectType,
+  VdeviceObject,
+  ViommuObject,
+  type IommufdContext,
+  type IommufdObject,
+  type System,
+} from '../../src/uapi/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
+import { MockPagingDomain } from '../../src/vendor/mock/index.js';
 
 const PAGE = 4096n;
 
@@ -39,6 +52,49 @@ export function checkContext(ctx: IommufdContext, allPages = new Set<PinnedPages
   for (const o of objects) expect(o.users - 1).toBe((heldBy.get(o) ?? 0) + o.fdUsers);
   if (ctx.vfioIoas) expect(ctx.objects.getAny(ctx.vfioIoas.id)).toBe(ctx.vfioIoas);
   for (const o of objects) if (o.type === ObjectType.IOAS) checkIoas(o as IoasObject, allPages);
+  checkDeviceSide(ctx, objects);
+}
+
+/** HWPTs, devices, vIOMMU objects and their links agree with each other and with the table. */
+function checkDeviceSide(ctx: IommufdContext, objects: IommufdObject[]): void {
+  const live = new Set(objects);
+  const domainOwners = new Map<unknown, number>();
+  for (const o of objects) {
+    if (o instanceof HwptPaging) {
+      expect(live.has(o.ioas)).toBe(true);
+      expect(o.holds).toContain(o.ioas);
+      expect(o.ioas.iopt.domains).toContain(o.domain);
+      domainOwners.set(o.domain, (domainOwners.get(o.domain) ?? 0) + 1);
+      // An automatic domain lives exactly as long as some device uses it.
+      if (o.auto) expect(o.users).toBeGreaterThan(1);
+    }
+    if (o instanceof HwptNested) {
+      expect(live.has(o.parent)).toBe(true);
+      expect(o.holds).toContain(o.viommu ?? o.parent);
+    }
+    if (o instanceof DeviceObject) {
+      for (const hwpt of o.attachments.values()) {
+        expect(live.has(hwpt)).toBe(true);
+        expect(o.holds).toContain(hwpt);
+      }
+      expect(o.holds.length).toBe(o.attachments.size);
+      if (o.vdevice) expect(o.vdevice.device).toBe(o);
+    }
+    if (o instanceof VdeviceObject) {
+      expect(o.viommu.vdevices.get(o.virtId)).toBe(o);
+      expect(o.device.vdevice).toBe(o);
+    }
+    if (o instanceof ViommuObject) {
+      for (const v of o.vdevices.values()) expect(live.has(v)).toBe(true);
+      for (const q of o.veventqs.values()) expect(live.has(q)).toBe(true);
+      for (const q of o.hwQueues.values()) expect(live.has(q)).toBe(true);
+    }
+  }
+  for (const o of objects) {
+    if (!(o instanceof IoasObject)) continue;
+    for (const d of o.iopt.domains) if (d instanceof MockPagingDomain) expect(domainOwners.get(d)).toBe(1);
+  }
+  void ctx;
 }
 
 export function checkIoas(ioas: IoasObject, allPages: Set<PinnedPages>): void {
@@ -66,7 +122,23 @@ export function checkIoas(ioas: IoasObject, allPages: Set<PinnedPages>): void {
 
   for (const r of t.reserved) expect(r.start <= r.last).toBe(true);
 
-  for (const d of t.domains) if (d instanceof RecordingDomain) checkMirror(d, t.areas);
+  for (const d of t.domains) {
+    if (d instanceof RecordingDomain) checkMirror(d, t.areas);
+    if (d instanceof MockPagingDomain) checkMockMirror(d, t.areas);
+  }
+  for (const l of t.locks) expect(t.areas.some((a) => rangesIntersect(a, l.range))).toBe(true);
+}
+
+/** The engine's page table maps exactly the areas, each 2 KiB unit to its pinned byte. */
+function checkMockMirror(domain: MockPagingDomain, areas: readonly Area[]): void {
+  let expected = 0n;
+  for (const a of areas) {
+    for (let off = 0n; off < areaLength(a); off += 2048n) {
+      expect(domain.physOf(a.start + off), `iova ${(a.start + off).toString(16)}`).toBe(a.pages.physOf(a.pagesOffset + off));
+    }
+    expected += areaLength(a);
+  }
+  expect(domain.mappedBytes).toBe(expected);
 }
 
 /** The domain maps exactly the areas, to the frames they pinned, with their rights. */

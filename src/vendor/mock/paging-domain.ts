@@ -20,7 +20,7 @@
 // Invalidation. The engine's builder never touches its caches, so after every unmap
 // and after clearing dirty bits the domain invalidates the range, as a driver must.
 import type { Engine } from '../../engine/engine.js';
-import { FaultReason } from '../../engine/types.js';
+import { Access, FaultReason } from '../../engine/types.js';
 import type { AllocGuard } from '../../uapi/alloc-guard.js';
 import { EEXIST, EINVAL, ENOMEM } from '../../uapi/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../uapi/result.js';
@@ -124,7 +124,10 @@ export class MockPagingDomain implements VendorPagingDomain {
   physOf(iova: bigint): bigint | undefined {
     const unit = iova / UNIT;
     if (!this.units.has(unit)) return undefined;
-    const r = this.engine.walk(this.space, this.engineIova(unit) + (iova % UNIT), 1);
+    // A walk needs an access kind; a write-only mapping refuses READ, so ask for WRITE then.
+    const at = this.engineIova(unit) + (iova % UNIT);
+    let r = this.engine.walk(this.space, at, Access.READ);
+    if (r.fault === FaultReason.PERMISSION) r = this.engine.walk(this.space, at, Access.WRITE);
     return r.fault === 0 ? r.addr : undefined;
   }
 

@@ -1,0 +1,59 @@
+// The whole observable state of a simulated host as one string, for "a failed call
+// changes nothing" checks: objects (IDs, types, users, links), IOAS areas, reserved and
+// allowed ranges, locks, every domain's mappings, devices' attachments, pins, frames
+// and the engine's frames in use, open fds.
+import * as U from '../../src/uapi/index.js';
+import { MockNestedDomain, MockPagingDomain } from '../../src/vendor/mock/index.js';
+import { MockDevice } from '../../src/vendor/mock/device-state.js';
+import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
+
+function domainState(d: U.IoPagingDomain): unknown {
+  if (d instanceof MockPagingDomain) return { mock: [...d.mappings()].map((m) => [m.iova, m.pa]), tracking: d.dirty?.enabled };
+  if (d instanceof RecordingDomain) return { recording: [...d.mappings()].map(([iova, e]) => [iova, e.pa, e.prot]) };
+  return 'unknown';
+}
+
+function objectState(o: U.IommufdObject): unknown {
+  const base = { id: o.id, type: o.type, users: o.users, holds: o.holds.map((t) => t.id) };
+  if (o instanceof U.IoasObject) {
+    const t = o.iopt;
+    return {
+      ...base,
+      areas: t.areas.map((a) => [a.start, a.last, a.prot, a.pagesOffset, a.pinned]),
+      reserved: t.reserved.map((r) => [r.start, r.last]),
+      allowed: t.allowed.map((r) => [r.start, r.last]),
+      locks: t.locks.map((l) => [l.range.start, l.range.last]),
+      domains: t.domains.map(domainState),
+      hugePages: t.hugePages,
+    };
+  }
+  if (o instanceof U.DeviceObject) {
+    const v = o.vendorDevice;
+    return {
+      ...base,
+      attachments: [...o.attachments].map(([pasid, h]) => [pasid, h.id]),
+      vdevice: o.vdevice?.id,
+      cache: v instanceof MockDevice ? [...v.cache] : undefined,
+      viommu: v instanceof MockDevice ? v.viommu?.vdevId : undefined,
+    };
+  }
+  if (o instanceof U.HwptNested) return { ...base, iotlb: o.domain instanceof MockNestedDomain ? [...o.domain.iotlb] : undefined };
+  if (o instanceof U.ViommuObject) return { ...base, vdevices: [...o.vdevices.keys()], veventqs: [...o.veventqs.keys()], queues: [...o.hwQueues.keys()] };
+  if (o instanceof U.VeventqObject) return { ...base, pending: o.pending };
+  return base;
+}
+
+export function stateSnapshot(sys: U.System): string {
+  const parts: unknown[] = [];
+  for (const ctx of sys.liveContexts()) {
+    parts.push({
+      objects: [...ctx.objects.values()].map(objectState),
+      tombstones: ctx.objects.tombstoneIds(),
+      vfio: ctx.vfioIoas?.id,
+      rlimit: ctx.rlimitMode,
+      limit: ctx.testMemoryLimit,
+    });
+  }
+  parts.push({ pins: sys.pool.totalPins, frames: sys.pool.liveFrames, engineFrames: sys.engine.phys.framesInUse(), fds: sys.openFds() });
+  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v));
+}
