@@ -52,7 +52,9 @@ export interface HwptAllocArgs {
 export function hwptAlloc(h: Harness, dev: number, pt: number, args: HwptAllocArgs = {}): { rc: number; id: number } {
   let uptr = 0n;
   if (args.data) {
-    const at = h.sys.mem.alloc(Math.max(args.data.length, 1));
+    // The second page of the harness's argument buffer: already backed, so writing it
+    // allocates nothing (fail_nth counts only the ioctl's own allocations).
+    const at = h.arg + 4096;
     h.sys.mem.write(at, args.data);
     uptr = BigInt(at);
   }
