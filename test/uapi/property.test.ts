@@ -10,8 +10,12 @@ import { describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
 import { checkSystem } from './invariants.js';
+import { stateSnapshot } from './snapshot.js';
 
 const PAGE = 4096;
+/** What the random runs reached, so the property cannot pass vacuously. */
+const reached = new Map<string, number>();
+const note = (what: string) => reached.set(what, (reached.get(what) ?? 0) + 1);
 const OPS = [...U.IOCTL_OPS, U.TEST_OP];
 
 interface World {
@@ -29,7 +33,9 @@ type Action =
   | { kind: 'detach'; pick: number }
   | { kind: 'free'; pageOffset: number; pages: number }
   | { kind: 'memfd'; op: 'create' | 'truncate' | 'close'; pick: number; bytes: number }
-  | { kind: 'reopen'; fdPick: number };
+  | { kind: 'reopen'; fdPick: number }
+  | { kind: 'device'; fdPick: number; op: number; id: number; word: number; pasid: number }
+  | { kind: 'dma'; fdPick: number; devPick: number; offset: number; length: number; write: boolean; pasid: number };
 
 type FieldPicks = number[];
 type SizePick = 'sizeof' | 'min' | 'min-1' | 'sizeof+1' | number;
@@ -126,6 +132,29 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const), fdPick: fc.nat(3) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('device' as const),
+      fdPick: fc.nat(3),
+      op: fc.constantFrom(2, 2, 12, 10, 18, 19, 20, 13, 15, 17),
+      id: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.nat(9) }),
+      word: fc.oneof({ weight: 2, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.nat(9) }),
+      pasid: fc.constantFrom(0, 100, 1024),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('dma' as const),
+      fdPick: fc.nat(3),
+      devPick: fc.oneof(fc.constant(3), fc.nat(8)),
+      offset: fc.nat(0x6000),
+      length: fc.integer({ min: 1, max: 0x2000 }),
+      write: fc.boolean(),
+      pasid: fc.constantFrom(-1, -1, 0, 100),
+    }),
+  },
 );
 
 async function makeWorld(): Promise<World> {
@@ -141,28 +170,9 @@ async function makeWorld(): Promise<World> {
   return { sys, fds, memfds: [sys.memfdCreate(4 * PAGE)], buffer, arg, domains: [] };
 }
 
-/** Everything a failed ioctl must leave untouched. */
+/** Everything a failed ioctl must leave untouched (the whole uAPI state, see snapshot.ts). */
 function snapshot(w: World): string {
-  const parts: unknown[] = [];
-  for (const [index, ctx] of w.sys.liveContexts().entries()) {
-    const fd = index;
-    const objs = [...ctx.objects.values()].map((o) => {
-      const base = { id: o.id, type: o.type, users: o.users };
-      if (o.type !== U.ObjectType.IOAS) return base;
-      const t = (o as U.IoasObject).iopt;
-      return {
-        ...base,
-        areas: t.areas.map((a) => [a.start, a.last, a.prot, a.pagesOffset, a.pinned]),
-        reserved: t.reserved.map((r) => [r.start, r.last]),
-        allowed: t.allowed.map((r) => [r.start, r.last]),
-        domains: t.domains.length,
-        hugePages: t.hugePages,
-      };
-    });
-    parts.push({ fd, objs, vfio: ctx.vfioIoas?.id, rlimit: ctx.rlimitMode, limit: ctx.testMemoryLimit });
-  }
-  parts.push(w.sys.pool.totalPins, w.sys.openFds());
-  return JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v));
+  return stateSnapshot(w.sys, { frames: false });
 }
 
 function pointerFor(w: World, pick: PtrPick, values: FieldPicks): number {
@@ -198,6 +208,11 @@ function runIoctl(w: World, a: Extract<Action, { kind: 'ioctl' }>): void {
     a.size === 'sizeof' ? layout.sizeof : a.size === 'min' ? layout.minSize : a.size === 'min-1' ? layout.minSize - 1 : a.size === 'sizeof+1' ? layout.sizeof + 1 : a.size;
   view.setUint32(0, size, true);
   bytes[layout.sizeof] = a.tail;
+  if (op === U.TEST_OP && a.rawRequest === undefined) {
+    // Every self-test op, with small IDs, PASIDs and flags in the union's first words.
+    view.setUint32(4, 1 + (a.values[0] % 23), true);
+    for (let k = 0; k < 6; k++) view.setUint32(16 + 4 * k, [a.values[k + 1] % 8, 100, 0, 2][a.values[k + 6] % 4], true);
+  }
   // Ranges arrays and test-op payloads read from the buffer: give them something to see.
   w.sys.mem.write(w.arg + PAGE, new Uint8Array(new BigUint64Array([0x1000n, 0x1fffn, 0x1000000n, 0x1ffffffn]).buffer));
   expect(w.sys.mem.write(w.arg, bytes).ok).toBe(true);
@@ -254,6 +269,41 @@ function run(w: World, a: Action): void {
       }
       return;
     }
+    case 'device': {
+      // Device-side self-test ops with plausible arguments (MOCK_DOMAIN(_FLAGS), REPLACE, PASID ops, DIRTY, triggers).
+      if (w.fds.length === 0) return;
+      const fd = w.fds[a.fdPick % w.fds.length];
+      const buf = U.packStruct(U.IommuTestCmd, { op: a.op, id: a.id });
+      const v = new DataView(buf.buffer);
+      if (a.op === 18 || a.op === 19 || a.op === 20) {
+        v.setUint32(16, a.pasid, true);
+        v.setUint32(20, a.word, true);
+      } else if (a.op === 12) v.setUint32(28, [0, 1, 4, 5][a.word % 4], true);
+      else v.setUint32(16, a.word, true);
+      w.sys.mem.write(w.arg, buf);
+      const before = snapshot(w);
+      const rc = w.sys.ioctl(fd, U.IOMMU_TEST_CMD, w.arg);
+      note(rc === 0 ? `device-op-${a.op}-ok` : 'device-op-failed');
+      if (rc < 0) expect(snapshot(w)).toBe(before);
+      return;
+    }
+    case 'dma': {
+      const ctx = w.fds.length > 0 ? w.sys.contextOf(w.fds[a.fdPick % w.fds.length]) : undefined;
+      note('dma-action');
+      if (!ctx?.objects.get(a.devPick, U.ObjectType.DEVICE)) return;
+      const iova = U.MOCK_APERTURE_START + BigInt(a.offset);
+      const r = w.sys.dma(a.devPick, {
+        fd: w.fds[a.fdPick % w.fds.length],
+        iova,
+        pasid: a.pasid < 0 ? undefined : a.pasid,
+        write: a.write,
+        length: a.length,
+        data: a.write ? new Uint8Array(a.length).fill(0x5a) : undefined,
+      });
+      expect('data' in r || 'fault' in r).toBe(true);
+      note('data' in r ? 'dma-translated' : 'dma-fault');
+      return;
+    }
     case 'reopen': {
       if (w.fds.length > 0) {
         const fd = w.fds.splice(a.fdPick % w.fds.length, 1)[0];
@@ -275,6 +325,7 @@ describe('property: random syscalls keep the uAPI state consistent', () => {
         for (const a of actions) {
           run(w, a);
           checkSystem(w.sys);
+          for (const ctx of w.sys.liveContexts()) for (const o of ctx.objects.values()) note(o.type);
         }
         // Every fd, including fault queues the random ioctls created.
         for (const fd of w.sys.openFds()) expect(w.sys.close(fd)).toBe(0);
@@ -283,6 +334,9 @@ describe('property: random syscalls keep the uAPI state consistent', () => {
       }),
       { numRuns: Number(process.env.FUZZ_LONG ? 5000 : 500) },
     );
+    for (const what of [U.ObjectType.DEVICE, U.ObjectType.HWPT_PAGING, U.ObjectType.SELFTEST, 'dma-fault']) {
+      expect(reached.get(what) ?? 0, `random runs never reached ${what}: ${JSON.stringify([...reached])}`).toBeGreaterThan(0);
+    }
   });
 
   it('a well-formed MAP/UNMAP/COPY workload with domains keeps every mirror exact', async () => {
