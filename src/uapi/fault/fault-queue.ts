@@ -3,10 +3,8 @@
 // keeps the object alive (DESTROY is EBUSY while it is open) and keeps the iommufd
 // file alive too, as the kernel's fd holds the context.
 //
-// Faults are raised by devices (the mock vendor's TRIGGER_IOPF, later the engine), so
-// the queue is empty until those exist; reads return 0 and every response names an
-// unknown cookie. The record protocol is complete so raising faults is all that is
-// left to add.
+// Faults are raised by devices: the mock's TRIGGER_IOPF and any device DMA that faults
+// on a HWPT allocated with this queue (sys.dma).
 import type { AnonFile } from '../anon-file.js';
 import type { IommufdContext } from '../context.js';
 import { EINVAL, ESPIPE } from '../errno.js';
@@ -37,7 +35,7 @@ export class FaultQueue extends IommufdObject {
   /** Delivered groups awaiting a response, by cookie (lowest free from 1). */
   private readonly responses = new Map<number, FaultGroup>();
 
-  /** Queues a group (the device side; nothing calls it until devices exist). */
+  /** Queues a group (the device side). */
   report(records: PgfaultRecord[], complete: (code: number) => void): void {
     this.pending.push({ records, complete });
   }
