@@ -5,12 +5,12 @@
 
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { BUILDS, CACHE_SETUPS, FUZZ_LONG, LAYOUTS, runs } from './support/layouts.js';
+import { BUILDS, PROPERTY_TIMEOUT as TIMEOUT, CACHE_SETUPS, FUZZ_LONG, LAYOUTS, runs } from './support/layouts.js';
 import { opSequence } from './support/ops.js';
 import { Run } from './support/interpreter.js';
 import { createWorld } from './support/world.js';
 
-const NUM_RUNS = runs(12, 300);
+const NUM_RUNS = runs(10, 300);
 const MAX_OPS = FUZZ_LONG ? 160 : 40;
 
 describe.each(BUILDS)('engine == oracle (%s build)', (build) => {
@@ -24,7 +24,7 @@ describe.each(BUILDS)('engine == oracle (%s build)', (build) => {
           }),
           { numRuns: NUM_RUNS },
         );
-      });
+      }, TIMEOUT);
     });
   });
 });

@@ -11,15 +11,15 @@ import { Access, FaultReason } from '../../src/engine/types.js';
 import { oracleTranslate } from '../../src/oracle/index.js';
 import { inputBits } from './support/addresses.js';
 import { checkTranslate, checkWalk } from './support/check.js';
-import { BUILDS, CACHE_SETUPS, FLAT_LAYOUTS, FUZZ_LONG, LAYOUTS, PHYS_MEM_BYTES, runs, type StageShape } from './support/layouts.js';
-import { randomTablesWorld } from './support/random-pool.js';
+import { BUILDS, PROPERTY_TIMEOUT as TIMEOUT, CACHE_SETUPS, FLAT_LAYOUTS, FUZZ_LONG, LAYOUTS, PHYS_MEM_BYTES, runs, type StageShape } from './support/layouts.js';
+import { poolFrame, randomTablesWorld } from './support/random-pool.js';
 import { spaceRef, targets } from './support/world.js';
 
 const NUM_RUNS = runs(10, 250);
 const REQUESTS = FUZZ_LONG ? 200 : 40;
 const MASK64 = (1n << 64n) - 1n;
 
-interface Request { target: number; bits: bigint; wide: boolean; access: number; again: number | null }
+interface Request { target: number; bits: bigint; wide: boolean; access: number; again: number | null; reroot: boolean }
 
 const request: fc.Arbitrary<Request> = fc.record({
   target: fc.nat({ max: 2 }),
@@ -28,6 +28,8 @@ const request: fc.Arbitrary<Request> = fc.record({
   wide: fc.nat({ max: 9 }).map((n) => n === 0),
   access: fc.tuple(fc.constantFrom(Access.READ, Access.WRITE, Access.EXEC), fc.boolean()).map(([a, u]) => a | (u ? Access.USER : 0)),
   again: fc.option(fc.nat({ max: 100 }), { freq: 3 }),
+  // One in twenty first points the target at another root (setRoot drops what it cached).
+  reroot: fc.nat({ max: 19 }).map((n) => n === 0),
 });
 
 /** An input inside the format's range (x86-64: sign-extended, so both halves). */
@@ -55,6 +57,11 @@ describe.each(BUILDS)('random tables (%s build)', (build) => {
               // Repeats hit the caches: the tables change only by A/D bits, which never change a translation.
               const prior = r.again === null || done.length === 0 ? undefined : done[r.again % done.length];
               const index = prior ? prior.index : r.target % all.length;
+              if (r.reroot) {
+                // In place: a nested space's descriptor shares its parent's.
+                all[index].desc.root = poolFrame(Number(r.bits % 997n));
+                engine.setRoot(all[index].id, all[index].desc.root);
+              }
               const iova = prior ? prior.iova : inputAddress(all[index].shape, r);
               const access = prior ? prior.access ^ (r.access & Access.USER) : r.access;
               checkTranslate(world, all[index], iova, access, `seed ${seed} step ${step}`);
@@ -64,7 +71,7 @@ describe.each(BUILDS)('random tables (%s build)', (build) => {
           }),
           { numRuns: NUM_RUNS },
         );
-      });
+      }, TIMEOUT);
     });
   });
 });

@@ -72,3 +72,42 @@ export function checkWalk(world: World, space: SpaceRef, iova: bigint, access: n
   expect(engine.walk(space.id, iova, access), where).toEqual(expected);
   expect(engine.counters().adWrites, `${where}: walk() must not write A/D`).toBe(adWritesBefore);
 }
+
+/**
+ * Requests through the batch ring, against the oracle run in request order. Misses
+ * of one space are walked together with interleaved reads, and two on one page both
+ * walk, so A/D writes may repeat: only the resulting words are compared (flat
+ * spaces: every word the oracle set must be set; nested: see checkTranslate), not
+ * the count. Faults must reach the ring in request order.
+ */
+export function checkBatch(world: World, requests: Array<{ space: SpaceRef; iova: bigint; access: number }>, context: string): Translation[] {
+  const { engine, paBits } = world;
+  const overlay = new OverlayMemory(engine.phys);
+  const expected = requests.map((r) => oracleTranslate(overlay, paBits, r.space.desc, r.iova, r.access));
+  const batch = engine.batch;
+  requests.forEach((r, i) => {
+    batch.space[i] = r.space.id;
+    batch.access[i] = r.access;
+    batch.iova[2 * i] = Number(r.iova & 0xffff_ffffn);
+    batch.iova[2 * i + 1] = Number(r.iova >> 32n);
+  });
+  const failures = batch.run(requests.length);
+  const describe_ = (i: number) => `${context}: batch request ${i} space ${requests[i].space.id} ${hex(requests[i].iova)} ${describeAccess(requests[i].access)}`;
+  requests.forEach((_r, i) => {
+    const e = expected[i];
+    const status = e.fault === 0 ? 0 : e.fault | (e.stage << 8) | (e.level << 16);
+    expect({ status: batch.status[i], out: e.fault === 0 ? BigInt(batch.outAt(i)) : 0n }, describe_(i)).toEqual({ status, out: e.fault === 0 ? e.addr : 0n });
+  });
+  expect(failures, `${context}: batch failures`).toBe(expected.filter((e) => e.fault !== 0).length);
+  if (requests.every((r) => r.space.desc.parent === undefined)) {
+    for (const [addr, value] of overlay.written) {
+      expect(engine.phys.read64(addr), `${context}: batch A/D word at ${hex(addr)}`).toBe(value);
+    }
+  }
+  const faults = engine.drainFaults().map(({ sequence: _s, ...f }) => f);
+  const expectedFaults = requests.flatMap((r, i) => (expected[i].fault === 0 ? [] : [{
+    iova: r.iova, addr: expected[i].addr, space: r.space.id, reason: expected[i].fault, stage: expected[i].stage, level: expected[i].level, access: r.access,
+  }]));
+  expect(faults, `${context}: batch fault records`).toEqual(expectedFaults);
+  return expected;
+}

@@ -7,10 +7,10 @@ import { Perm, type FormatName } from '../../../src/engine/types.js';
 import {
   dataGpa, GUEST_TABLE_GPA, GUEST_TABLE_PAGES, hex, hostDataAddr, KiB4, outOfRangeIova, PAGE_SIZES, slotIova,
 } from './addresses.js';
-import { checkTranslate, checkWalk } from './check.js';
+import { checkBatch, checkTranslate, checkWalk } from './check.js';
 import { editedLeaf, findLeaf } from './edits.js';
-import type { InvalidationKind, NestedInvalidation, Op } from './ops.js';
-import { STAGE1_GROUP, targets, type SpaceRef, type World } from './world.js';
+import type { InvalidationKind, NestedInvalidation, Op, TranslateOp } from './ops.js';
+import { createStage1, STAGE1_GROUP, targets, type SpaceRef, type World } from './world.js';
 
 interface Mapping { iova: bigint; size: bigint }
 
@@ -44,6 +44,8 @@ export class Run {
       case 'unmap': return this.unmap(op);
       case 'edit': return this.edit(op);
       case 'translate': return this.translate(op, step);
+      case 'batch': return this.batch(op, step);
+      case 'recreate': return this.recreate(op);
       case 's2map': return this.stage2Map(op);
       case 's2unmap': return this.stage2Unmap(op);
       case 's2edit': return this.stage2Edit(op);
@@ -72,6 +74,31 @@ export class Run {
   private recent(index: number, n: number | null): Mapping | undefined {
     const list = this.mapped[index];
     return n === null || list.length === 0 ? undefined : list[n % list.length];
+  }
+
+  /**
+   * Destroys a stage-1 space and creates one like it, which gets the same id back:
+   * nothing the old one cached may answer for the new one. No invalidation.
+   */
+  private recreate(op: Extract<Op, { kind: 'recreate' }>): void {
+    const { ref, index } = this.space(op.space);
+    this.world.engine.destroySpace(ref.id);
+    const fresh = createStage1(this.world, ref.shape);
+    this.world.spaces[index] = fresh;
+    this.mapped[index].length = 0;
+    this.forget(index);
+    this.log.push(`recreate space ${ref.id} -> ${fresh.id}`);
+  }
+
+  /** Drops the hints that point into a space that is gone. */
+  private forget(index: number): void {
+    const keep = <T extends { index: number }>(list: T[]) => {
+      const kept = list.filter((m) => m.index !== index);
+      list.length = 0;
+      list.push(...kept);
+    };
+    keep(this.anyMapped);
+    keep(this.translated);
   }
 
   private map(op: Extract<Op, { kind: 'map' }>): void {
@@ -143,6 +170,17 @@ export class Run {
     }
   }
 
+  private batch(op: Extract<Op, { kind: 'batch' }>, step: string): void {
+    const all = targets(this.world);
+    const requests = op.requests.map((r) => {
+      const { index, iova } = this.translationTarget(all.length, r);
+      return { index, space: all[index], iova, access: r.access };
+    });
+    const results = checkBatch(this.world, requests, step);
+    requests.forEach((r, i) => { if (results[i].fault === 0) this.translated.push({ index: r.index, iova: r.iova }); });
+    this.log.push(`batch ${requests.map((r, i) => `[space ${r.space.id} ${hex(r.iova)} access ${r.access}: ${results[i].fault ? `fault ${results[i].fault}` : hex(results[i].addr)}]`).join(' ')}`);
+  }
+
   private translate(op: Extract<Op, { kind: 'translate' }>, step: string): void {
     const all = targets(this.world);
     const { index, iova } = this.translationTarget(all.length, op);
@@ -158,7 +196,7 @@ export class Run {
    * address in some mapping, a slot of any space (mapped or not), or an address the
    * format refuses.
    */
-  private translationTarget(targetCount: number, op: Extract<Op, { kind: 'translate' }>): { index: number; iova: bigint } {
+  private translationTarget(targetCount: number, op: TranslateOp): { index: number; iova: bigint } {
     if (op.again !== null && this.translated.length > 0) return this.translated[op.again % this.translated.length];
     const m = op.mapped === null || this.anyMapped.length === 0 ? undefined : this.anyMapped[op.mapped % this.anyMapped.length];
     if (m) return { index: m.index, iova: m.iova + BigInt(op.offset) % m.size };
@@ -176,7 +214,7 @@ export class Run {
     const size = PAGE_SIZES[op.level];
     const gpa = dataGpa(size, op.slot);
     const hpa = hostDataAddr(size, op.target + 3);
-    const perms = mappablePerms('vtd-ss', op.perms);
+    const perms = mappablePerms(parent.shape.format, op.perms);
     const done = tolerate(() => this.world.engine.map(parent.id, gpa, hpa, size, perms));
     if (done) this.remember(this.parentIndex(), gpa, size);
     this.log.push(`s2 map ${hex(gpa)} -> ${hex(hpa)} size ${hex(size)} perms ${perms}${done ? '' : ' (refused)'}`);
@@ -206,7 +244,7 @@ export class Run {
     // A table page moves to a fresh zeroed frame (never to another table page: the
     // builder writing through one alias would change tables nobody invalidates).
     const retarget = () => (op.tablePage !== null ? this.freshFrame() : hostDataAddr(size, op.target + 5));
-    const value = editedLeaf('vtd-ss', leaf, op.edit, this.world.paBits, op.n, retarget);
+    const value = editedLeaf(parent.shape.format, leaf, op.edit, this.world.paBits, op.n, retarget);
     this.world.engine.phys.write64(leaf.hpa, value);
     let how = this.invalidateLeaf(parent, leaf.pageBase, size, op.inv, null);
     if (op.tablePage !== null) how += ` + ${this.invalidateNested(op.nested)}`;

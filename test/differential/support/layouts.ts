@@ -31,6 +31,9 @@ export const NESTED_LAYOUTS: Layout[] = [
   { name: 'x86-64 4-level over vtd-ss 4-level', stage1: x86(4), parent: vtd(4) },
   { name: 'x86-64 4-level over vtd-ss 3-level', stage1: x86(4), parent: vtd(3) },
   { name: 'vtd-ss 4-level over vtd-ss 4-level', stage1: vtd(4), parent: vtd(4) },
+  // An x86-64 parent: AMD v2 and VT-d first-stage tables can serve as a second stage.
+  { name: 'vtd-ss 4-level over x86-64 4-level', stage1: vtd(4), parent: x86(4) },
+  { name: 'x86-64 5-level over x86-64 4-level', stage1: x86(5), parent: x86(4) },
 ];
 
 export const LAYOUTS: Layout[] = [...FLAT_LAYOUTS, ...NESTED_LAYOUTS];
@@ -72,3 +75,6 @@ export const FUZZ_LONG = process.env.FUZZ_LONG !== undefined && process.env.FUZZ
 export function runs(normal: number, long = normal * 25): number {
   return FUZZ_LONG ? long : normal;
 }
+
+/** Per-property test timeout: vitest's default minute is too short for the long runs. */
+export const PROPERTY_TIMEOUT = FUZZ_LONG ? 60 * 60_000 : 60_000;

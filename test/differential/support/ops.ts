@@ -12,11 +12,24 @@ export type InvalidationKind = (typeof INVALIDATIONS)[number];
 /** Per-level index choices (slotIova) or per-part choices (dataGpa). */
 type Pick = number[];
 
+export interface TranslateOp {
+  kind: 'translate';
+  space: number;
+  slot: Pick;
+  mapped: number | null;
+  again: number | null;
+  offset: number;
+  access: number;
+  outOfRange: boolean;
+}
+
 export type Op =
   | { kind: 'map'; space: number; level: number; slot: Pick; target: Pick; perms: number }
   | { kind: 'unmap'; space: number; level: number; slot: Pick; mapped: number | null; sub: number }
   | { kind: 'edit'; space: number; slot: Pick; mapped: number | null; offset: number; edit: EditKind; n: number; inv: InvalidationKind; sub: number; target: Pick }
-  | { kind: 'translate'; space: number; slot: Pick; mapped: number | null; again: number | null; offset: number; access: number; outOfRange: boolean }
+  | TranslateOp
+  | { kind: 'batch'; requests: TranslateOp[] }
+  | { kind: 'recreate'; space: number }
   | { kind: 's2map'; level: number; slot: Pick; target: number; perms: number }
   | { kind: 's2unmap'; level: number; slot: Pick; mapped: number | null; sub: number }
   | { kind: 's2edit'; tablePage: number | null; slot: Pick; mapped: number | null; edit: EditKind; n: number; inv: InvalidationKind; target: number; nested: NestedInvalidation }
@@ -48,7 +61,7 @@ const map: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('map' as const), spa
 const unmap: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('unmap' as const), space: small, level, slot: pick, mapped: maybeMapped, sub: small });
 const editLeaf: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('edit' as const), space: small, slot: pick, mapped: maybeMapped, offset: fc.nat(), edit, n: small, inv, sub: small, target: pick });
 
-const translate: fc.Arbitrary<Op> = fc.record({
+const translate: fc.Arbitrary<TranslateOp> = fc.record({
   kind: fc.constant('translate' as const), space: small, slot: pick, mapped: maybeMapped, offset: fc.nat(), access,
   // Often an address translated before, so that the IOTLB and walk caches hit.
   again: fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: small, weight: 3 }),
@@ -67,12 +80,16 @@ const stage2: fc.Arbitrary<Op> = fc.oneof(
 export function opSequence(nested: boolean, maxLength: number): fc.Arbitrary<Op[]> {
   // Mapping outweighs unmapping so that spaces fill up and most translations find a page.
   const weighted: Array<fc.WeightedArbitrary<Op>> = [
-    { arbitrary: map, weight: 4 },
-    { arbitrary: unmap, weight: 1 },
-    { arbitrary: editLeaf, weight: 2 },
-    { arbitrary: translate, weight: 7 },
+    { arbitrary: map, weight: 8 },
+    { arbitrary: unmap, weight: 2 },
+    { arbitrary: editLeaf, weight: 4 },
+    { arbitrary: translate, weight: 12 },
+    // Several requests through the batch ring: misses are walked together, interleaved.
+    { arbitrary: fc.record({ kind: fc.constant('batch' as const), requests: fc.array(translate, { minLength: 2, maxLength: 12 }) }), weight: 2 },
+    // A space destroyed and created again: its id comes back, its old entries must not.
+    { arbitrary: fc.record({ kind: fc.constant('recreate' as const), space: small }), weight: 1 },
   ];
-  if (nested) weighted.push({ arbitrary: stage2, weight: 2 });
+  if (nested) weighted.push({ arbitrary: stage2, weight: 4 });
   // size 'max': fast-check's default size would keep sequences far shorter than maxLength.
   return fc.array(fc.oneof(...weighted), { minLength: Math.min(8, maxLength), maxLength, size: 'max' });
 }

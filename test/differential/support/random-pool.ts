@@ -82,17 +82,18 @@ export function randomTablesWorld(engine: Engine, layout: Layout, ad: boolean, s
 /**
  * Random parents seldom translate enough GPAs for a stage-1 walk to get far, so half
  * the seeds overwrite the parent's path for the pool's GPAs: tables through pool
- * frames 1 and 2 down to a 2 MiB vtd-ss leaf mapping them one to one. Every other
+ * frames 1 and 2 down to a 2 MiB leaf mapping them one to one (the same bits encode
+ * that in both formats: R|W|X = P|R/W|U/S, plus PS). Every other
  * word stays random (frames 1 and 2 are read as stage-1 tables too).
  */
 function mapPoolOneToOne(engine: Engine, levels: number): void {
   const index = (level: number) => (POOL_BASE >> BigInt(12 + 9 * level)) & 511n;
-  const table = (pa: bigint) => pa | 0b111n; // R | W | X
+  const table = (pa: bigint) => pa | 0b111n;
   let at = POOL_BASE;
   for (let level = levels - 1; level > 1; level--) {
     const next = poolFrame(levels - level);
     engine.phys.write64(at + index(level) * 8n, table(next));
     at = next;
   }
-  engine.phys.write64(at + index(1) * 8n, POOL_BASE | 0x87n); // R | W | X | PS
+  engine.phys.write64(at + index(1) * 8n, POOL_BASE | 0x87n);
 }

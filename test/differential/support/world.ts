@@ -30,16 +30,15 @@ export interface World {
   parent?: SpaceRef;
   /** Guest RAM pages holding stage-1 tables, with the host frame each was first mapped to. */
   tablePages: Array<{ gpa: bigint; hpa: bigint }>;
+  /** Nested: the allocator over guest RAM the stage-1 spaces take their tables from. */
+  allocator?: number;
 }
 
 export async function createWorld(layout: Layout, build: 'release' | 'debug', ad: boolean, caches: EngineOptions): Promise<World> {
   const engine = await Engine.create({ build, physMemBytes: PHYS_MEM_BYTES, ...caches });
   const world: World = { engine, paBits: engine.paBits, ad, spaces: [], tablePages: [] };
   if (layout.parent === undefined) {
-    for (let i = 0; i < 2; i++) {
-      const id = engine.createSpace({ ...layout.stage1, group: STAGE1_GROUP, ad });
-      world.spaces.push(spaceRef(engine, id, layout.stage1, STAGE1_GROUP, ad));
-    }
+    for (let i = 0; i < 2; i++) world.spaces.push(createStage1(world, layout.stage1));
     return world;
   }
   const parentId = engine.createSpace({ ...layout.parent, group: PARENT_GROUP, ad });
@@ -47,12 +46,17 @@ export async function createWorld(layout: Layout, build: 'release' | 'debug', ad
   world.parent = parent;
   world.tablePages = mapGuestTableRam(engine, parentId);
   mapInitialData(engine, parentId);
-  const allocator = engine.createAllocator(GUEST_TABLE_GPA, GUEST_TABLE_GPA + BigInt(GUEST_TABLE_PAGES) * KiB4, parentId);
-  for (let i = 0; i < 2; i++) {
-    const id = engine.createSpace({ ...layout.stage1, parent: parentId, allocator, group: STAGE1_GROUP, ad });
-    world.spaces.push(spaceRef(engine, id, layout.stage1, STAGE1_GROUP, ad, parent.desc));
-  }
+  world.allocator = engine.createAllocator(GUEST_TABLE_GPA, GUEST_TABLE_GPA + BigInt(GUEST_TABLE_PAGES) * KiB4, parentId);
+  for (let i = 0; i < 2; i++) world.spaces.push(createStage1(world, layout.stage1));
   return world;
+}
+
+/** A stage-1 space of the world's kind: flat, or nested over the parent with tables in guest RAM. */
+export function createStage1(world: World, shape: StageShape): SpaceRef {
+  const { engine, ad, parent, allocator } = world;
+  const nesting = parent ? { parent: parent.id, allocator } : {};
+  const id = engine.createSpace({ ...shape, group: STAGE1_GROUP, ad, ...nesting });
+  return spaceRef(engine, id, shape, STAGE1_GROUP, ad, parent?.desc);
 }
 
 /** The test's handle of an engine space, with the oracle's descriptor of it. */
