@@ -2,6 +2,12 @@
 // parent's format P (NoParent for a single-stage space). Every lane of a run walks
 // the same space, so everything that depends only on the space comes from the run
 // context (context.ts) and the per-step work is one entry read and its checks.
+//
+// Each round has two passes. The gather pass issues every lane's entry read with as
+// few instructions between them as possible, so all of them are in flight at once;
+// the step pass then checks the entries and advances. Interleaving alone already
+// overlaps misses, but only as many as fit in the CPU's reorder window behind the
+// first one: the gather pass is what makes that all of the lanes.
 import { frameOffset } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
@@ -17,11 +23,20 @@ import {
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
   L_PURPOSE, L_HOST_READY, L_HOST_PAGE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA,
-  STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
+  STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT, G_READY, G_PTR, G_ENTRY, G_PTE,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
 import { storeThroughParent } from './run';
+
+/**
+ * Sets A/D bits the way hardware does, as an atomic OR on the entry as it is now:
+ * another lane of the same round may have set the other bit since this lane read it.
+ */
+@inline function setBits(ptr: usize, bits: u64): void {
+  store<u64>(ptr, load<u64>(ptr) | bits);
+  count(C_AD_WRITES);
+}
 
 /** Linear offset of a host entry address, 0 when its frame is not backed. */
 @inline function hostPointer(entry: u64): usize {
@@ -35,6 +50,7 @@ import { storeThroughParent } from './run';
 
 function startOwn<F>(f: F, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
+  store<u32>(lane + G_READY, 0);
   store<u32>(lane + L_STATE, STATE_OWN);
   store<u32>(lane + L_HOST_READY, 0);
   store<u64>(lane + R_GPA, 0);
@@ -58,38 +74,85 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   }
 }
 
+/** Issues this round's entry read of a lane when its address is already known. */
+@inline function gather<P>(p: P, lane: usize, state: u32): void {
+  let entry: u64;
+  let ptr: usize;
+  if (p.exists() && state == STATE_PARENT) {
+    const gpa = load<u64>(lane + P_INPUT);
+    entry = load<u64>(lane + P_TABLE) + (((gpa >> <u64>levelShift(<u32>load<i32>(lane + P_LEVEL))) & 511) << 3);
+    ptr = hostPointer(entry);
+  } else {
+    const input = load<u64>(lane + L_INPUT);
+    entry = load<u64>(lane + L_TABLE) + (((input >> <u64>levelShift(<u32>load<i32>(lane + L_LEVEL))) & 511) << 3);
+    if (p.exists()) {
+      // A stage-1 entry needs its host page first; without it the step pass decides.
+      if (!load<u32>(lane + L_HOST_READY)) return;
+      ptr = hostPointer(load<u64>(lane + L_HOST_PAGE) | (entry & 0xFFF));
+    } else {
+      ptr = hostPointer(entry);
+    }
+  }
+  store<u64>(lane + G_ENTRY, entry);
+  store<u32>(lane + G_PTR, <u32>ptr);
+  store<u64>(lane + G_PTE, ptr ? load<u64>(ptr) : 0);
+  store<u32>(lane + G_READY, 1);
+}
+
 /** One read of the lane's own walk. */
 function stepOwn<F, P>(f: F, p: P, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
-  const entry = load<u64>(lane + L_TABLE) + (((input >> <u64>levelShift(level)) & 511) << 3);
+  let entry: u64;
   let ptr: usize;
-  if (p.exists()) {
-    // Stage-1 tables are GPAs: find the host page first (table cache or a parent walk).
-    let host: u64;
-    if (load<u32>(lane + L_HOST_READY)) {
-      host = load<u64>(lane + L_HOST_PAGE);
-      store<u32>(lane + L_HOST_READY, 0);
-    } else {
-      host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
-      if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
-    }
-    ptr = hostPointer(host | (entry & 0xFFF));
+  let pte: u64;
+  if (load<u32>(lane + G_READY)) {
+    store<u32>(lane + G_READY, 0);
+    if (p.exists()) store<u32>(lane + L_HOST_READY, 0);
+    entry = load<u64>(lane + G_ENTRY);
+    ptr = <usize>load<u32>(lane + G_PTR);
+    pte = load<u64>(lane + G_PTE);
   } else {
-    ptr = hostPointer(entry);
+    entry = load<u64>(lane + L_TABLE) + (((input >> <u64>levelShift(level)) & 511) << 3);
+    ptr = ownEntryPointer(p, lane, entry);
+    if (ptr == NOT_YET) return;
+    pte = ptr ? load<u64>(ptr) : 0;
   }
+  stepOwnEntry(f, p, lane, input, level, entry, ptr, pte);
+}
+
+const NOT_YET: usize = 0xFFFF_FFFF;
+
+/**
+ * Linear offset of a stage-1 entry (0 = unbacked). For a nested space the host page
+ * comes from the table cache or a parent walk, which this may start (NOT_YET).
+ */
+@inline function ownEntryPointer<P>(p: P, lane: usize, entry: u64): usize {
+  if (!p.exists()) return hostPointer(entry);
+  let host: u64;
+  if (load<u32>(lane + L_HOST_READY)) {
+    host = load<u64>(lane + L_HOST_PAGE);
+    store<u32>(lane + L_HOST_READY, 0);
+  } else {
+    host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
+    if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return NOT_YET; }
+  }
+  return hostPointer(host | (entry & 0xFFF));
+}
+
+/** Checks a stage-1 entry just read and advances the lane's own walk. */
+@inline function stepOwnEntry<F, P>(f: F, p: P, lane: usize, input: u64, level: u32, entry: u64, ptr: usize, value: u64): void {
+  let pte = value;
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, entry); return; }
-  let pte = load<u64>(ptr);
   if (!f.present(pte)) { fail(lane, REASON_TRANSLATION, 1, level, entry); return; }
   if (f.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 1, level, entry); return; }
   if (ctxWriteAd && !(pte & f.accessedBit())) {
     pte |= f.accessedBit();
     if (p.exists()) {
-      if (!storeThroughParent(lane, entry, pte)) return;
+      if (!storeThroughParent(lane, entry, f.accessedBit())) return;
     } else {
-      store<u64>(ptr, pte);
-      count(C_AD_WRITES);
+      setBits(ptr, f.accessedBit());
     }
   }
   const perms = load<u32>(lane + L_PERMS) & f.perms(pte);
@@ -113,8 +176,7 @@ function stepOwn<F, P>(f: F, p: P, lane: usize): void {
   }
   let dirty = (pte & f.dirtyBit()) != 0;
   if (ctxWriteAd && (access & ACCESS_WRITE) && !dirty) {
-    store<u64>(ptr, pte | f.dirtyBit());
-    count(C_AD_WRITES);
+    setBits(ptr, f.dirtyBit());
     dirty = true;
   }
   finish(lane, output, perms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
@@ -124,17 +186,23 @@ function stepOwn<F, P>(f: F, p: P, lane: usize): void {
 function stepParent<F, P>(f: F, p: P, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
   const level = <u32>load<i32>(lane + P_LEVEL);
-  const entry = load<u64>(lane + P_TABLE) + (((gpa >> <u64>levelShift(level)) & 511) << 3);
-  const ptr = hostPointer(entry);
+  let ptr: usize;
+  let pte: u64;
+  if (load<u32>(lane + G_READY)) {
+    store<u32>(lane + G_READY, 0);
+    ptr = <usize>load<u32>(lane + G_PTR);
+    pte = load<u64>(lane + G_PTE);
+  } else {
+    ptr = hostPointer(load<u64>(lane + P_TABLE) + (((gpa >> <u64>levelShift(level)) & 511) << 3));
+    pte = ptr ? load<u64>(ptr) : 0;
+  }
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 2, level, gpa); return; }
-  let pte = load<u64>(ptr);
   if (!p.present(pte)) { fail(lane, REASON_TRANSLATION, 2, level, gpa); return; }
   if (p.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 2, level, gpa); return; }
   if (ctxParentWriteAd && !(pte & p.accessedBit())) {
     pte |= p.accessedBit();
-    store<u64>(ptr, pte);
-    count(C_AD_WRITES);
+    setBits(ptr, p.accessedBit());
   }
   const perms = load<u32>(lane + P_PERMS) & p.perms(pte);
   if (!p.isLeaf(pte, level)) {
@@ -149,8 +217,7 @@ function stepParent<F, P>(f: F, p: P, lane: usize): void {
   if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
   let dirty = (pte & p.dirtyBit()) != 0;
   if (ctxParentWriteAd && (access & ACCESS_WRITE) && !dirty) {
-    store<u64>(ptr, pte | p.dirtyBit());
-    count(C_AD_WRITES);
+    setBits(ptr, p.dirtyBit());
     dirty = true;
   }
   const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
@@ -171,7 +238,7 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
   const access = load<u32>(lane + L_ACCESS);
   let dirty = (pte & f.dirtyBit()) != 0;
   if (ctxWriteAd && (access & ACCESS_WRITE) && !dirty) {
-    if (!storeThroughParent(lane, load<u64>(lane + L_ENTRY), pte | f.dirtyBit())) return;
+    if (!storeThroughParent(lane, load<u64>(lane + L_ENTRY), f.dirtyBit())) return;
     dirty = true;
   }
   const level = <u32>load<i32>(lane + L_LEVEL);
@@ -186,6 +253,13 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
   for (let slot: u32 = 0; slot < count; slot++) startOwn(f, laneAt(first + slot));
   let active = count;
   while (active) {
+    if (count > 1) {
+      for (let slot: u32 = 0; slot < count; slot++) {
+        const lane = laneAt(first + slot);
+        const state = load<u32>(lane + L_STATE);
+        if (state != STATE_DONE) gather(p, lane, state);
+      }
+    }
     active = 0;
     for (let slot: u32 = 0; slot < count; slot++) {
       const lane = laneAt(first + slot);

@@ -7,7 +7,7 @@ export const LANES: u32 = 8;
 export const WRITE_SLOT: u32 = LANES;
 export const SINGLE_SLOT: u32 = LANES + 1;
 const SLOTS: u32 = LANES + 2;
-const LANE_BYTES: u32 = 192;
+const LANE_BYTES: u32 = 192;  // fields below end at 168
 const laneBase = memory.data(SLOTS * LANE_BYTES, 64);
 
 // The lane's own walk.
@@ -30,6 +30,11 @@ export const P_TABLE: u32 = 80;      // u64
 export const P_LEVEL: u32 = 88;      // i32
 export const P_PERMS: u32 = 92;      // u32
 export const P_ACCESS: u32 = 96;     // u32
+// The entry read issued for this round by the gather pass (kernel.ts).
+export const G_READY: u32 = 100;     // u32 an entry was gathered for this round
+export const G_PTR: u32 = 104;       // u32 its linear offset (0 = not backed)
+export const G_ENTRY: u32 = 152;     // u64 its address
+export const G_PTE: u32 = 160;       // u64 its value
 // Result.
 export const R_FAULT: u32 = 112;     // u32 0 = translated
 export const R_STAGE: u32 = 116;     // u32

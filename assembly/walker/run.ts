@@ -45,11 +45,11 @@ export function walkOnce(space: u32, iova: u64, access: u32, flags: u32, slot: u
 }
 
 /**
- * Writes `value` into the stage-1 entry at `gpa` of the running nested space: an A/D
- * update is a write through the parent, which must allow WRITE there (and, with its
- * own A/D on, records it). On failure `lane` ends with a stage-2 fault.
+ * Sets `bits` (A or D) in the stage-1 entry at `gpa` of the running nested space: an
+ * A/D update is a write through the parent, which must allow WRITE there (and, with
+ * its own A/D on, records it). On failure `lane` ends with a stage-2 fault.
  */
-export function storeThroughParent(lane: usize, gpa: u64, value: u64): bool {
+export function storeThroughParent(lane: usize, gpa: u64, bits: u64): bool {
   const parent = <u32>ctxParent;
   let host = ctxTableCache ? tableCacheLookup(parent, gpa, PERM_R | PERM_W, ctxParentThreshold) : NO_HOST;
   if (host == NO_HOST) {
@@ -74,7 +74,7 @@ export function storeThroughParent(lane: usize, gpa: u64, value: u64): bool {
     fail(lane, REASON_EXTERNAL, 1, <u32>load<i32>(lane + L_LEVEL), gpa);
     return false;
   }
-  store<u64>(frame, value);
+  store<u64>(frame, load<u64>(frame) | bits);
   count(C_AD_WRITES);
   return true;
 }

@@ -37,7 +37,7 @@ export function finishLeaf(view: TableView, space: SpaceDescriptor, iova: bigint
   // some stage refuses never happened, so it must not mark the page dirty.
   let dirty = (leaf.entry & leaf.dirtyBit) !== 0n;
   if (space.ad && (access & Access.WRITE) !== 0 && !dirty) {
-    const refused = view.write(leaf.entryAddr, leaf.entry | leaf.dirtyBit);
+    const refused = view.setBits(leaf.entryAddr, leaf.dirtyBit);
     if (refused) return refused;
     dirty = true;
   }

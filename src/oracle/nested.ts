@@ -21,12 +21,13 @@ export function nestedView(mem: PhysMemory, paBits: number, walkParent: ParentWa
       return value ?? faultReport(FaultReason.EXTERNAL, 1, level, entryGpa);
     },
 
-    write(entryGpa, value) {
+    setBits(entryGpa, bits) {
       // An A/D update is a store into guest memory, so it is a WRITE for the
       // parent: refused without stage-2 W, and it dirties the parent's leaf.
       const parent = walkParent(entryGpa, Access.WRITE);
       if (isFault(parent)) return asStage2(parent, entryGpa);
-      mem.write64(parent.translation.addr, value);
+      const hpa = parent.translation.addr;
+      mem.write64(hpa, (mem.read64(hpa) ?? 0n) | bits);
       return undefined;
     },
 

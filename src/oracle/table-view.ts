@@ -15,8 +15,11 @@ export interface LeafOutput {
 export interface TableView {
   /** The entry at `entryAddr` (a PA, or a GPA when nested), or the fault that stopped the read. */
   read(entryAddr: bigint, level: number): bigint | WalkReport;
-  /** Stores an entry whose A or D bit the walk has set; returns the fault when the store is refused. */
-  write(entryAddr: bigint, value: bigint): WalkReport | undefined;
+  /**
+   * Sets A or D bits in an entry as hardware does: an atomic OR on the entry as it is
+   * in memory now (not on the copy the walk read). Returns the fault when refused.
+   */
+  setBits(entryAddr: bigint, bits: bigint): WalkReport | undefined;
   /** Turns the leaf's output address (plus the input's offset bits) into the final result. */
   output(addr: bigint, access: number, leaf: LeafOutput): WalkReport;
 }
@@ -29,8 +32,8 @@ export function hostView(mem: PhysMemory, paBits: number): TableView {
       const value = entryAddr < limit ? mem.read64(entryAddr) : undefined;
       return value ?? faultReport(FaultReason.EXTERNAL, 1, level, entryAddr);
     },
-    write(entryAddr, value) {
-      mem.write64(entryAddr, value);
+    setBits(entryAddr, bits) {
+      mem.write64(entryAddr, (mem.read64(entryAddr) ?? 0n) | bits);
       return undefined;
     },
     output(addr, _access, leaf) {

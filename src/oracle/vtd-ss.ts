@@ -37,7 +37,7 @@ export function walkVtdSecondStage(view: TableView, paBits: number, space: Space
 
     if (space.ad && (entry & A) === 0n) {
       entry |= A;
-      const refused = view.write(entryAddr, entry);
+      const refused = view.setBits(entryAddr, A);
       if (refused) return refused;
     }
     perms &= entryPerms(entry);

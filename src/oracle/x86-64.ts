@@ -37,7 +37,7 @@ export function walkX86_64(view: TableView, paBits: number, space: SpaceDescript
 
     if (space.ad && (entry & A) === 0n) {
       entry |= A;
-      const refused = view.write(entryAddr, entry);
+      const refused = view.setBits(entryAddr, A);
       if (refused) return refused;
     }
     perms &= entryPerms(entry);
