@@ -38,12 +38,17 @@ const CHUNK_FRAMES: u32 = 1024;
   return load<u32>(<usize>entry + (frameIndex << 2));
 }
 
+/** Chunks are worth their granularity only in a pool of at least this many frames (64 MiB). */
+const CHUNK_MIN_POOL: u32 = 16 * CHUNK_FRAMES;
+
 /**
  * Backs the whole 4 MiB around `pa` with one contiguous chunk when nothing in it is
- * backed yet and the pool still has that many never-used frames; false otherwise.
+ * backed yet, the pool is large, and at least four chunks' worth of never-used frames
+ * remain (a small pool must not be eaten by table chunks); false otherwise.
  */
 function backChunk(l1: usize): bool {
-  if (load<u32>(l1) != 0 || framePoolFrames - nextUnusedFrame < CHUNK_FRAMES) return false;
+  if (load<u32>(l1) != 0 || framePoolFrames < CHUNK_MIN_POOL) return false;
+  if (framePoolFrames - nextUnusedFrame < 4 * CHUNK_FRAMES) return false;
   const chunk = framePoolBase + (<usize>nextUnusedFrame << 12);
   nextUnusedFrame += CHUNK_FRAMES;
   framesInUse += CHUNK_FRAMES;
