@@ -3,11 +3,12 @@
 // the same space, so everything that depends only on the space comes from the run
 // context (context.ts) and the per-step work is one entry read and its checks.
 //
-// Each round has two passes. The gather pass issues every lane's entry read with as
-// few instructions between them as possible, so all of them are in flight at once;
-// the step pass then checks the entries and advances. Interleaving alone already
-// overlaps misses, but only as many as fit in the CPU's reorder window behind the
-// first one: the gather pass is what makes that all of the lanes.
+// Each round has two passes. Every step ends by working out the address (and host
+// pointer) of the lane's next entry; the gather pass then loads those entries for
+// all lanes back to back, a handful of instructions apart, so every lane's cache miss
+// is in flight at once; the step pass checks what came back and advances. Without
+// the gather pass only as many misses overlap as fit in the CPU's reorder window
+// behind the first one.
 import { frameOffset } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
@@ -22,8 +23,8 @@ import {
 } from './context';
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
-  L_PURPOSE, L_HOST_READY, L_HOST_PAGE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA,
-  STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT, G_READY, G_PTR, G_ENTRY, G_PTE,
+  L_PURPOSE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA, N_READY, N_PTR, N_ENTRY, N_PTE,
+  NOT_RESOLVED, STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
@@ -48,17 +49,39 @@ import { storeThroughParent } from './run';
   return input & ((<u64>1 << <u64>levelShift(level)) - 1);
 }
 
-function startOwn<F>(f: F, lane: usize): void {
+@inline function entryIn(table: u64, input: u64, level: u32): u64 {
+  return table + (((input >> <u64>levelShift(level)) & 511) << 3);
+}
+
+/** The next read is `entry`, at host pointer `ptr` (or NOT_RESOLVED). */
+@inline function setNext(lane: usize, entry: u64, ptr: usize): void {
+  store<u64>(lane + N_ENTRY, entry);
+  store<u32>(lane + N_PTR, <u32>ptr);
+  store<u32>(lane + N_READY, 0);
+}
+
+/** The lane's own next entry; a stage-1 (GPA) entry is resolved when it is read. */
+@inline function nextOwn<P>(p: P, lane: usize): void {
+  const entry = entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
+  setNext(lane, entry, p.exists() ? NOT_RESOLVED : hostPointer(entry));
+}
+
+/** Takes the value of the next entry: gathered ahead, or loaded now. */
+@inline function takeNext(lane: usize, ptr: usize): u64 {
+  if (load<u32>(lane + N_READY)) return load<u64>(lane + N_PTE);
+  return ptr ? load<u64>(ptr) : 0;
+}
+
+function startOwn<F, P>(f: F, p: P, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
-  store<u32>(lane + G_READY, 0);
   store<u32>(lane + L_STATE, STATE_OWN);
-  store<u32>(lane + L_HOST_READY, 0);
   store<u64>(lane + R_GPA, 0);
   resetWalk(lane, L_TABLE, L_LEVEL, L_PERMS, ctxRoot, ctxLevels);
   if (!f.inputOk(input, ctxLevels)) { fail(lane, REASON_ADDRESS_SIZE, 1, ctxLevels - 1, input); return; }
   if (ctxWalkCaches && ctxLevels > 1) {
     probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
+  nextOwn(p, lane);
 }
 
 function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32): void {
@@ -72,77 +95,26 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   if (ctxWalkCaches && ctxParentLevels > 1) {
     probeWalkCaches(lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
   }
-}
-
-/** Issues this round's entry read of a lane when its address is already known. */
-@inline function gather<P>(p: P, lane: usize, state: u32): void {
-  let entry: u64;
-  let ptr: usize;
-  if (p.exists() && state == STATE_PARENT) {
-    const gpa = load<u64>(lane + P_INPUT);
-    entry = load<u64>(lane + P_TABLE) + (((gpa >> <u64>levelShift(<u32>load<i32>(lane + P_LEVEL))) & 511) << 3);
-    ptr = hostPointer(entry);
-  } else {
-    const input = load<u64>(lane + L_INPUT);
-    entry = load<u64>(lane + L_TABLE) + (((input >> <u64>levelShift(<u32>load<i32>(lane + L_LEVEL))) & 511) << 3);
-    if (p.exists()) {
-      // A stage-1 entry needs its host page first; without it the step pass decides.
-      if (!load<u32>(lane + L_HOST_READY)) return;
-      ptr = hostPointer(load<u64>(lane + L_HOST_PAGE) | (entry & 0xFFF));
-    } else {
-      ptr = hostPointer(entry);
-    }
-  }
-  store<u64>(lane + G_ENTRY, entry);
-  store<u32>(lane + G_PTR, <u32>ptr);
-  store<u64>(lane + G_PTE, ptr ? load<u64>(ptr) : 0);
-  store<u32>(lane + G_READY, 1);
+  const entry = entryIn(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
+  setNext(lane, entry, hostPointer(entry));
 }
 
 /** One read of the lane's own walk. */
 function stepOwn<F, P>(f: F, p: P, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
-  let entry: u64;
-  let ptr: usize;
+  const entry = load<u64>(lane + N_ENTRY);
+  let ptr = <usize>load<u32>(lane + N_PTR);
   let pte: u64;
-  if (load<u32>(lane + G_READY)) {
-    store<u32>(lane + G_READY, 0);
-    if (p.exists()) store<u32>(lane + L_HOST_READY, 0);
-    entry = load<u64>(lane + G_ENTRY);
-    ptr = <usize>load<u32>(lane + G_PTR);
-    pte = load<u64>(lane + G_PTE);
-  } else {
-    entry = load<u64>(lane + L_TABLE) + (((input >> <u64>levelShift(level)) & 511) << 3);
-    ptr = ownEntryPointer(p, lane, entry);
-    if (ptr == NOT_YET) return;
+  if (p.exists() && ptr == NOT_RESOLVED) {
+    // A stage-1 entry is a GPA: its host page comes from the table cache or a parent walk.
+    const host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
+    if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
+    ptr = hostPointer(host | (entry & 0xFFF));
     pte = ptr ? load<u64>(ptr) : 0;
-  }
-  stepOwnEntry(f, p, lane, input, level, entry, ptr, pte);
-}
-
-const NOT_YET: usize = 0xFFFF_FFFF;
-
-/**
- * Linear offset of a stage-1 entry (0 = unbacked). For a nested space the host page
- * comes from the table cache or a parent walk, which this may start (NOT_YET).
- */
-@inline function ownEntryPointer<P>(p: P, lane: usize, entry: u64): usize {
-  if (!p.exists()) return hostPointer(entry);
-  let host: u64;
-  if (load<u32>(lane + L_HOST_READY)) {
-    host = load<u64>(lane + L_HOST_PAGE);
-    store<u32>(lane + L_HOST_READY, 0);
   } else {
-    host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
-    if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return NOT_YET; }
+    pte = takeNext(lane, ptr);
   }
-  return hostPointer(host | (entry & 0xFFF));
-}
-
-/** Checks a stage-1 entry just read and advances the lane's own walk. */
-@inline function stepOwnEntry<F, P>(f: F, p: P, lane: usize, input: u64, level: u32, entry: u64, ptr: usize, value: u64): void {
-  let pte = value;
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, entry); return; }
   if (!f.present(pte)) { fail(lane, REASON_TRANSLATION, 1, level, entry); return; }
@@ -162,6 +134,8 @@ const NOT_YET: usize = 0xFFFF_FFFF;
     store<i32>(lane + L_LEVEL, <i32>level - 1);
     store<u32>(lane + L_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
+    const next = entryIn(table, input, level - 1);
+    setNext(lane, next, p.exists() ? NOT_RESOLVED : hostPointer(next));
     return;
   }
   const access = load<u32>(lane + L_ACCESS);
@@ -186,16 +160,8 @@ const NOT_YET: usize = 0xFFFF_FFFF;
 function stepParent<F, P>(f: F, p: P, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
   const level = <u32>load<i32>(lane + P_LEVEL);
-  let ptr: usize;
-  let pte: u64;
-  if (load<u32>(lane + G_READY)) {
-    store<u32>(lane + G_READY, 0);
-    ptr = <usize>load<u32>(lane + G_PTR);
-    pte = load<u64>(lane + G_PTE);
-  } else {
-    ptr = hostPointer(load<u64>(lane + P_TABLE) + (((gpa >> <u64>levelShift(level)) & 511) << 3));
-    pte = ptr ? load<u64>(ptr) : 0;
-  }
+  const ptr = <usize>load<u32>(lane + N_PTR);
+  let pte = takeNext(lane, ptr);
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 2, level, gpa); return; }
   if (!p.present(pte)) { fail(lane, REASON_TRANSLATION, 2, level, gpa); return; }
@@ -211,6 +177,8 @@ function stepParent<F, P>(f: F, p: P, lane: usize): void {
     store<i32>(lane + P_LEVEL, <i32>level - 1);
     store<u32>(lane + P_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
+    const next = entryIn(table, gpa, level - 1);
+    setNext(lane, next, hostPointer(next));
     return;
   }
   const access = load<u32>(lane + P_ACCESS);
@@ -224,9 +192,9 @@ function stepParent<F, P>(f: F, p: P, lane: usize): void {
   const writable = !ctxParentTracksDirty || dirty;
   if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
     if (ctxTableCache) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
-    store<u64>(lane + L_HOST_PAGE, host & ~0xFFF);
-    store<u32>(lane + L_HOST_READY, 1);
+    // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
     store<u32>(lane + L_STATE, STATE_OWN);
+    setNext(lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
     return;
   }
   finishNested(f, lane, host, perms, levelShift(level), writable);
@@ -250,14 +218,17 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
 
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */
 export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
-  for (let slot: u32 = 0; slot < count; slot++) startOwn(f, laneAt(first + slot));
+  for (let slot: u32 = 0; slot < count; slot++) startOwn(f, p, laneAt(first + slot));
   let active = count;
   while (active) {
     if (count > 1) {
+      // Gather: issue every lane's next read before looking at any of them.
       for (let slot: u32 = 0; slot < count; slot++) {
         const lane = laneAt(first + slot);
-        const state = load<u32>(lane + L_STATE);
-        if (state != STATE_DONE) gather(p, lane, state);
+        const ptr = load<u32>(lane + N_PTR);
+        if (load<u32>(lane + L_STATE) == STATE_DONE || ptr == 0 || ptr == NOT_RESOLVED) continue;
+        store<u64>(lane + N_PTE, load<u64>(<usize>ptr));
+        store<u32>(lane + N_READY, 1);
       }
     }
     active = 0;

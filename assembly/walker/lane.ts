@@ -22,19 +22,19 @@ export const L_ACCESS: u32 = 44;     // u32
 export const L_STATE: u32 = 48;      // u32
 export const L_INDEX: u32 = 52;      // u32 request index, for the caller
 export const L_PURPOSE: u32 = 56;    // u32 what the parent walk is for
-export const L_HOST_READY: u32 = 60; // u32 host page of the next stage-1 entry is known
-export const L_HOST_PAGE: u32 = 64;  // u64
 // The parent walk.
 export const P_INPUT: u32 = 72;      // u64
 export const P_TABLE: u32 = 80;      // u64
 export const P_LEVEL: u32 = 88;      // i32
 export const P_PERMS: u32 = 92;      // u32
 export const P_ACCESS: u32 = 96;     // u32
-// The entry read issued for this round by the gather pass (kernel.ts).
-export const G_READY: u32 = 100;     // u32 an entry was gathered for this round
-export const G_PTR: u32 = 104;       // u32 its linear offset (0 = not backed)
-export const G_ENTRY: u32 = 152;     // u64 its address
-export const G_PTE: u32 = 160;       // u64 its value
+// The next entry the lane reads: computed at the end of each step, loaded ahead by
+// the gather pass (kernel.ts).
+export const N_READY: u32 = 100;     // u32 N_PTE holds the value at N_PTR
+export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed; NOT_RESOLVED = still a GPA
+export const N_ENTRY: u32 = 152;     // u64 its address (in its table space)
+export const N_PTE: u32 = 160;       // u64 its value, when N_READY
+export const NOT_RESOLVED: u32 = 0xFFFF_FFFF;
 // Result.
 export const R_FAULT: u32 = 112;     // u32 0 = translated
 export const R_STAGE: u32 = 116;     // u32

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-export type BuildName = 'release' | 'debug';
+/** `release` (fast), `debug` (bounds checks, assertions), or the name of another build in build/ (A/B experiments). */
+export type BuildName = 'release' | 'debug' | (string & {});
 
 /** The exports of assembly/index.ts (docs/wasm-abi.md). */
 export interface CoreExports {
