@@ -100,7 +100,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
 }
 
 /** One read of the lane's own walk. */
-function stepOwn<F, P>(f: F, p: P, lane: usize): void {
+@inline function stepOwn<F, P>(f: F, p: P, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
   const entry = load<u64>(lane + N_ENTRY);
@@ -157,7 +157,7 @@ function stepOwn<F, P>(f: F, p: P, lane: usize): void {
 }
 
 /** One read of the parent walk; at its leaf, resume stage 1 or finish. */
-function stepParent<F, P>(f: F, p: P, lane: usize): void {
+@inline function stepParent<F, P>(f: F, p: P, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
   const level = <u32>load<i32>(lane + P_LEVEL);
   const ptr = <usize>load<u32>(lane + N_PTR);
