@@ -7,7 +7,7 @@ import { Access } from '../engine/types.js';
 import type { DeviceObject } from './device/device.js';
 import type { FramePool } from './frame-pool.js';
 import { IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID, IOMMU_PGFAULT_PERM_READ, IOMMU_PGFAULT_PERM_WRITE } from './structs/index.js';
-import type { DmaFault } from './vendor.js';
+import type { DeviceDmaStep, DmaFault } from './vendor.js';
 
 export interface DmaRequest {
   /** Absent: a request without PASID (the RID's domain). */
@@ -44,23 +44,27 @@ export function deviceDma(pool: FramePool, dev: DeviceObject, req: DmaRequest): 
   let done = 0;
   while (done < length) {
     const at = iova + BigInt(done);
-    const step = hwpt.domain.translate(at, write ? Access.WRITE : Access.READ);
+    const access = write ? Access.WRITE : Access.READ;
+    const vdev = dev.vendorDevice;
+    const step: DeviceDmaStep = vdev.translate ? vdev.translate(req.pasid, at, access, hwpt.fault !== undefined) : hwpt.domain.translate(at, access);
     if (!step.ok) {
-      const iopf = hwpt.fault !== undefined;
-      hwpt.fault?.report(
+      // A device behind a modelled IOMMU reports only the page requests it really sent.
+      const request = 'pageRequest' in step ? step.pageRequest : undefined;
+      const iopf = hwpt.fault !== undefined && (!vdev.translate || request !== undefined);
+      if (iopf) hwpt.fault!.report(
         [
           {
             flags: IOMMU_PGFAULT_FLAGS_LAST_PAGE | (req.pasid !== undefined ? IOMMU_PGFAULT_FLAGS_PASID_VALID : 0),
             dev_id: dev.id,
             pasid: req.pasid ?? 0,
-            grpid: 0,
+            grpid: request?.grpid ?? 0,
             perm: write ? IOMMU_PGFAULT_PERM_WRITE : IOMMU_PGFAULT_PERM_READ,
             __reserved: 0,
             addr: at - (at % 4096n),
             length: 0,
           },
         ],
-        () => {},
+        (code) => request?.respond(code),
       );
       return { fault: { ...step.fault, blocked: false, iopf, done } };
     }

@@ -13,11 +13,12 @@ import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
 import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
 import { FramePool } from './frame-pool.js';
 import { deviceDma, type DmaRequest, type DmaResult } from './dma.js';
-import type { DeviceObject } from './device/device.js';
+import { DeviceObject } from './device/device.js';
+import { attachDevice, detachAll, detachDevice } from './device/attach.js';
 import { MemFile } from './memfd.js';
 import { ObjectType } from './objects.js';
 import { UserMemory, type UserMemoryOptions } from './user-memory.js';
-import { VendorRegistry, type IommuVendor } from './vendor.js';
+import { VendorRegistry, type IommuVendor, type VendorDevice } from './vendor.js';
 
 export const IOMMU_DEVICE_PATH = '/dev/iommu';
 /** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */
@@ -102,6 +103,53 @@ export class System {
       if (dev) return deviceDma(this.pool, dev, request);
     }
     throw new RangeError(`dma: no device object ${deviceId}`);
+  }
+
+  /**
+   * Binds a driver's device to the iommufd `fd` (what VFIO_DEVICE_BIND_IOMMUFD does for a
+   * real device; the mock's devices come from IOMMU_TEST_CMD instead). Returns the device
+   * object ID, or -errno. Nothing is attached: the device is blocked until attachDevice.
+   */
+  bindDevice(fd: number, device: VendorDevice): number {
+    const ctx = this.contextOf(fd);
+    if (!ctx) return -EBADF;
+    const added = ctx.objects.add(new DeviceObject(device));
+    return added.ok ? added.value : -added.errno;
+  }
+
+  /**
+   * VFIO_DEVICE_ATTACH_IOMMUFD_PT (with a PASID, VFIO_DEVICE_ATTACH_PASID): attaches the
+   * device at its RID or at `pasid` to the IOAS or HWPT `ptId`, or replaces what is there.
+   * Returns the ID of the HWPT now attached, or -errno.
+   */
+  attachDevice(fd: number, deviceId: number, ptId: number, options: { pasid?: number; replace?: boolean } = {}): number {
+    const ctx = this.contextOf(fd);
+    if (!ctx) return -EBADF;
+    const dev = ctx.objects.get<DeviceObject>(deviceId, ObjectType.DEVICE);
+    if (!dev) return -ENOENT;
+    const r = attachDevice(ctx, dev, options.pasid, ptId, options.replace ? 'replace' : 'attach');
+    return r.ok ? r.value.id : -r.errno;
+  }
+
+  /** VFIO_DEVICE_DETACH_IOMMUFD_PT: the RID or `pasid` goes back to blocking DMA. */
+  detachDevice(fd: number, deviceId: number, pasid?: number): number {
+    const ctx = this.contextOf(fd);
+    if (!ctx) return -EBADF;
+    const dev = ctx.objects.get<DeviceObject>(deviceId, ObjectType.DEVICE);
+    if (!dev) return -ENOENT;
+    detachDevice(ctx, dev, pasid);
+    return 0;
+  }
+
+  /** Unbinding (closing the VFIO device fd): every attachment goes, then the device object. */
+  unbindDevice(fd: number, deviceId: number): number {
+    const ctx = this.contextOf(fd);
+    if (!ctx) return -EBADF;
+    const dev = ctx.objects.get<DeviceObject>(deviceId, ObjectType.DEVICE);
+    if (!dev) return -ENOENT;
+    detachAll(ctx, dev);
+    ctx.objects.forceDestroy(dev, null);
+    return 0;
   }
 
   open(path: string): number {

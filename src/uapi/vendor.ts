@@ -98,6 +98,16 @@ export interface HwQueueSupport {
   dependsOn(index: number): number | undefined;
 }
 
+/** A page request a device sent for a faulting access: its group index and how the answer reaches it. */
+export interface DevicePageRequest {
+  readonly grpid: number;
+  /** The response code (IOMMUFD_PAGE_RESP_*) travels back to the device. */
+  respond(code: number): void;
+}
+
+/** A device-side translation step; a fault may carry the page request the device sent for it. */
+export type DeviceDmaStep = DmaStep | { readonly ok: false; readonly fault: DmaFault; readonly pageRequest?: DevicePageRequest };
+
 /** The driver's per-device state, created when the device is probed. */
 export interface VendorDevice {
   readonly vendor: IommuVendor;
@@ -120,6 +130,13 @@ export interface VendorDevice {
    * `vdevIdOn` gives this device's virtual ID on a vIOMMU. Failure leaves the old one.
    */
   attach(domain: VendorDomain | null, pasid: number | undefined, vdevIdOn: (viommu: VendorViommu) => bigint | undefined): Result<void>;
+  /**
+   * Optional: the device's access at `pasid` (undefined = the RID) as the IOMMU in front of
+   * it resolves it (VT-d: root/context/PASID entries the driver wrote), instead of asking
+   * the attached domain. `iopf`: the attached HWPT takes page requests, so a fault becomes
+   * one (`pageRequest`) rather than a recorded fault.
+   */
+  translate?(pasid: number | undefined, iova: bigint, access: number, iopf: boolean): DeviceDmaStep;
 }
 
 /** A driver: its name and the uAPI type numbers whose bytes it owns. */

@@ -10,3 +10,9 @@ export { PageResponseCode, type PageResponse, type PageRequest } from './page-re
 export type { InterruptKind } from './interrupts.js';
 export type { Route } from './resolver.js';
 export * from './iommufd.js';
+export { VtdIommu, RID_PASID, type VtdIommuOptions, type HostPageRequest } from './host-iommu.js';
+export { VtdDevice, type VtdDeviceOptions } from './device.js';
+export { VtdPagingDomain } from './paging-domain.js';
+export { VtdNestedDomain } from './nested-domain.js';
+export { vtdVendor } from './vendor.js';
+export type { VtdDmaFault } from './dma-faults.js';
