@@ -145,6 +145,14 @@ export class VtdIommu {
     this.submit([HostDescriptor.pageGroupResponse(request.sid, request.pasid, request.groupIndex, code)]);
   }
 
+  /** The eight words of a PASID-table entry as the unit would read them (zeros where no table exists). */
+  pasidEntryWords(sid: number, pasid: number): bigint[] {
+    const table = this.pasidTables.get(`${sid}:${pasid >>> 6}`);
+    if (table === undefined) return new Array<bigint>(8).fill(0n);
+    const at = table + BigInt((pasid & 63) * 64);
+    return Array.from({ length: 8 }, (_, i) => this.engine.phys.read64(at + BigInt(i * 8)) ?? 0n);
+  }
+
   /** PASID width the host's PASID directory reaches. */
   get pasidBits(): number {
     return Math.min(HOST_PASID_BITS, Number(field(this.unit.ecap, 39, 35)) + 1);
