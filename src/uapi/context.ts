@@ -21,6 +21,8 @@ export interface ProcessServices {
   readonly capSysResource: boolean;
   /** Puts an anonymous file in the fd table; returns the fd. */
   installFile(file: AnonFile): number;
+  /** The anonymous file behind `fd` (an access fd, a fault fd, ...), if it is one. */
+  anonFileOf(fd: number): AnonFile | undefined;
   /** Takes an installed file back out (an ioctl failing after creating it); releases it. */
   uninstallFile(fd: number): void;
   /** The IOMMU engine: page tables, caches and physical memory of the host. */

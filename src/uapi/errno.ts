@@ -17,6 +17,8 @@ export const EINVAL = 22;
 export const ENOTTY = 25;
 export const ESPIPE = 29;
 export const ERANGE = 34;
+export const EBADE = 52;
+export const EBADFD = 77;
 export const EMSGSIZE = 90;
 export const EOPNOTSUPP = 95;
 export const EADDRINUSE = 98;
@@ -42,6 +44,8 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [ESPIPE]: 'ESPIPE',
   [ERANGE]: 'ERANGE',
   [EOVERFLOW]: 'EOVERFLOW',
+  [EBADE]: 'EBADE',
+  [EBADFD]: 'EBADFD',
   [EMSGSIZE]: 'EMSGSIZE',
   [EOPNOTSUPP]: 'EOPNOTSUPP',
   [EADDRINUSE]: 'EADDRINUSE',

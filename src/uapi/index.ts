@@ -27,3 +27,5 @@ export { VdeviceObject } from './viommu/vdevice.js';
 export { VeventqObject } from './viommu/veventq.js';
 export { HwQueueObject } from './viommu/hw-queue.js';
 export { SelftestObject } from './selftest/stdev.js';
+export { AccessObject, AccessFile } from './selftest/access.js';
+export type { IoasAccess, AccessPin } from './ioas/access.js';

@@ -67,6 +67,10 @@ export class System {
     const install = (file: OpenFile) => this.install(file);
     this.services = {
       installFile: (file: AnonFile) => install({ kind: 'anon', file }),
+      anonFileOf: (fd: number) => {
+        const f = files.get(fd);
+        return f?.kind === 'anon' ? f.file : undefined;
+      },
       uninstallFile: (fd: number) => {
         const f = files.get(fd);
         if (f?.kind !== 'anon') throw new Error(`fd ${fd} is not an anonymous file`);

@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
 import * as MK from '../../src/vendor/mock/index.js';
-import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_RW, PAGE } from './helpers.js';
+import * as AH from './access-helpers.js';
+import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, MAP_RW, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';
 
@@ -115,6 +116,67 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
 
   it('all_aligns', () => allAligns(false));
   it('all_aligns_copy', () => allAligns(true));
+
+  it('user_copy', () => {
+    // The self-test's global buffer (anonymous) or its memfd twin, BUFFER_SIZE each.
+    const buf = h.sys.mem.alloc(BUFFER_SIZE, HUGEPAGE);
+    h.sys.mem.write(buf, Uint8Array.from({ length: BUFFER_SIZE }, (_, i) => (i * 13 + 5) & 0xff));
+    const file = h.sys.memfdCreate(BUFFER_SIZE);
+    h.sys.lseek(file, 0);
+    expect(h.sys.write(file, buf, BUFFER_SIZE)).toBe(BUFFER_SIZE);
+    const mapSource = (id: number) => {
+      const r = variant.file ? mapFile(h, id, file, 0, BUFFER_SIZE) : h.map(id, buf, BUFFER_SIZE);
+      expectOk(r.rc);
+      return r.iova;
+    };
+    // A memfd is not mapped into the process, so the page identity check (uptr) is
+    // skipped for it and the bytes are checked through a device read instead.
+    const uptr = variant.file ? 0 : buf;
+    const copyAndCheck = (src: number, srcIova: bigint) => {
+      expectOk(
+        h.call(U.IOMMU_IOAS_COPY, U.IommuIoasCopy, {
+          flags: U.IOMMU_IOAS_MAP_FIXED_IOVA | U.IOMMU_IOAS_MAP_WRITEABLE,
+          dst_ioas_id: ioas,
+          src_ioas_id: src,
+          dst_iova: U.MOCK_APERTURE_START,
+          src_iova: srcIova,
+          length: BigInt(BUFFER_SIZE),
+        }).rc,
+      );
+      for (const [i, d] of doms.entries()) {
+        if (!variant.file) {
+          expectOk(MH.checkMap(h, d.hwpt, U.MOCK_APERTURE_START, BUFFER_SIZE, buf));
+          continue;
+        }
+        // The copy is write-only (COPY without READABLE), so prove the file's pages are
+        // behind it with a device write that then shows up in the memfd.
+        const stamp = new Uint8Array(BUFFER_SIZE).fill(0x40 + i);
+        expect('data' in h.sys.dma(d.idev, { iova: U.MOCK_APERTURE_START, write: true, data: stamp })).toBe(true);
+        expect(Buffer.from(readFile(h, file, 0, BUFFER_SIZE)).equals(Buffer.from(stamp))).toBe(true);
+      }
+    };
+
+    // Pin the pages in an IOAS without domains, then copy into the one with domains.
+    const first = h.ioasAlloc();
+    let srcIova = mapSource(first);
+    const access = AH.createAccessOk(h, first, U.MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES);
+    expectOk(AH.accessPages(h, access, srcIova, BUFFER_SIZE, uptr).rc);
+    copyAndCheck(first, srcIova);
+
+    // Move the access to a new IOAS, drop the copy and the old IOAS, and repeat.
+    const second = h.ioasAlloc();
+    srcIova = mapSource(second);
+    expectOk(AH.accessReplaceIoas(h, access, second));
+    expectOk(h.unmap(ioas, U.MOCK_APERTURE_START, BigInt(BUFFER_SIZE)).rc);
+    expectOk(h.destroy(first));
+    const pages = AH.accessPages(h, access, srcIova, BUFFER_SIZE, uptr);
+    expectOk(pages.rc);
+    copyAndCheck(second, srcIova);
+    expectOk(AH.destroyAccessPages(h, access, pages.id));
+    AH.destroyAccess(h, access);
+    expectOk(h.destroy(second));
+    expectOk(h.sys.close(file));
+  });
 
   it('replace', () => {
     const other = h.ioasAlloc();

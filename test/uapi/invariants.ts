@@ -5,6 +5,8 @@ import { expect } from 'vitest';
 import { areaLength, type Area } from '../../src/uapi/ioas/area.js';
 import { rangesIntersect } from '../../src/uapi/ioas/iova-range.js';
 import type { PinnedPages } from '../../src/uapi/ioas/pinned-pages.js';
+import type { AccessPin } from '../../src/uapi/ioas/access.js';
+import { AccessObject } from '../../src/uapi/selftest/access.js';
 import {
   DeviceObject,
   HwptNested,
@@ -26,14 +28,19 @@ const PAGE = 4096n;
 export function checkSystem(sys: System): void {
   const allPages = new Set<PinnedPages>();
   const allAreas: Area[] = [];
+  const allAccessPins: AccessPin[] = [];
   for (const ctx of sys.liveContexts()) {
     checkContext(ctx, allPages);
-    for (const o of ctx.objects.values()) if (o.type === ObjectType.IOAS) allAreas.push(...(o as IoasObject).iopt.areas);
+    for (const o of ctx.objects.values()) {
+      if (o.type !== ObjectType.IOAS) continue;
+      allAreas.push(...(o as IoasObject).iopt.areas);
+      allAccessPins.push(...(o as IoasObject).iopt.accessPins);
+    }
   }
-  checkPinUsers(allAreas, allPages);
+  checkPinUsers(allAreas, allAccessPins, allPages);
   let pins = 0;
   for (const p of allPages) pins += p.pinnedPageCount;
-  // Only IOAS areas pin today, and each PinnedPages pins a frame once per page.
+  // IOAS areas and access pins share PinnedPages, which pin a frame once per page.
   expect(sys.pool.totalPins).toBe(pins);
 }
 
@@ -127,6 +134,17 @@ export function checkIoas(ioas: IoasObject, allPages: Set<PinnedPages>): void {
     if (d instanceof MockPagingDomain) checkMockMirror(d, t.areas);
   }
   for (const l of t.locks) expect(t.areas.some((a) => rangesIntersect(a, l.range))).toBe(true);
+  for (const a of t.accesses) {
+    expect(a).toBeInstanceOf(AccessObject);
+    expect((a as AccessObject).ioas).toBe(ioas);
+    expect((a as AccessObject).holds).toContain(ioas);
+  }
+  for (const p of t.accessPins) {
+    expect(t.accesses).toContain(p.owner);
+    // A pin lies wholly inside mapped areas: an unmap under it would have dropped it.
+    expect(t.slicesOf(p.range.start, p.range.last - p.range.start + 1n).ok).toBe(true);
+    for (const s of p.slices) allPages.add(s.pages);
+  }
 }
 
 /** The engine's page table maps exactly the areas, each 2 KiB unit to its pinned byte. */
@@ -157,17 +175,18 @@ function checkMirror(domain: RecordingDomain, areas: readonly Area[]): void {
   expect(domain.mappedBytes).toBe(expected);
 }
 
-/** Each pinned page counts exactly the pinned areas (of any IOAS) covering it; no stray pins. */
-function checkPinUsers(areas: readonly Area[], allPages: Set<PinnedPages>): void {
+/** Each pinned page counts exactly the pinned areas and access pins covering it; no stray pins. */
+function checkPinUsers(areas: readonly Area[], accessPins: readonly AccessPin[], allPages: Set<PinnedPages>): void {
   const coverage = new Map<PinnedPages, Map<bigint, number>>();
-  for (const a of areas) {
-    if (!a.pinned) continue;
-    let m = coverage.get(a.pages);
-    if (!m) coverage.set(a.pages, (m = new Map()));
-    const first = a.pages.addressOf(a.pagesOffset) / PAGE;
-    const last = a.pages.addressOf(a.pagesOffset + areaLength(a) - 1n) / PAGE;
+  const cover = (pages: PinnedPages, offset: bigint, length: bigint) => {
+    let m = coverage.get(pages);
+    if (!m) coverage.set(pages, (m = new Map()));
+    const first = pages.addressOf(offset) / PAGE;
+    const last = pages.addressOf(offset + length - 1n) / PAGE;
     for (let p = first; p <= last; p++) m.set(p, (m.get(p) ?? 0) + 1);
-  }
+  };
+  for (const a of areas) if (a.pinned) cover(a.pages, a.pagesOffset, areaLength(a));
+  for (const pin of accessPins) for (const s of pin.slices) cover(s.pages, s.offset, s.length);
   for (const pages of allPages) {
     const m = coverage.get(pages) ?? new Map<bigint, number>();
     for (const [page, entry] of pages.pinnedEntries()) expect(entry.users).toBe(m.get(page) ?? 0);

@@ -6,6 +6,7 @@ import * as U from '../../src/uapi/index.js';
 import { MockNestedDomain, MockPagingDomain } from '../../src/vendor/mock/index.js';
 import { MockDevice } from '../../src/vendor/mock/device-state.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
+import { AccessObject } from '../../src/uapi/selftest/access.js';
 
 function domainState(d: U.IoPagingDomain): unknown {
   if (d instanceof MockPagingDomain) return { mock: [...d.mappings()].map((m) => [m.iova, m.pa]), tracking: d.dirty?.enabled };
@@ -23,6 +24,7 @@ function objectState(o: U.IommufdObject): unknown {
       reserved: t.reserved.map((r) => [r.start, r.last]),
       allowed: t.allowed.map((r) => [r.start, r.last]),
       locks: t.locks.map((l) => [l.range.start, l.range.last]),
+      accessPins: t.accessPins.map((p) => [p.range.start, p.range.last]),
       domains: t.domains.map(domainState),
       hugePages: t.hugePages,
     };
@@ -40,6 +42,7 @@ function objectState(o: U.IommufdObject): unknown {
   if (o instanceof U.HwptNested) return { ...base, iotlb: o.domain instanceof MockNestedDomain ? [...o.domain.iotlb] : undefined };
   if (o instanceof U.ViommuObject) return { ...base, vdevices: [...o.vdevices.keys()], veventqs: [...o.veventqs.keys()], queues: [...o.hwQueues.keys()] };
   if (o instanceof U.VeventqObject) return { ...base, pending: o.pending };
+  if (o instanceof AccessObject) return { ...base, ioas: o.ioas.id, items: o.itemIds };
   return base;
 }
 

@@ -5,10 +5,12 @@
 //
 // Pages are pinned only while a domain is attached: without one nothing can DMA, and
 // the kernel likewise defers pinning (a bad VA surfaces when a domain arrives).
-import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, EOVERFLOW, EPERM } from '../errno.js';
+import { Perm } from '../../engine/types.js';
+import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, ENOMEM, EOVERFLOW, EPERM } from '../errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
 import { fail, ok, OK_VOID, type Result } from '../result.js';
 import { areaLength, type Area, type PagesSlice } from './area.js';
+import type { AccessPin, IoasAccess, PhysicalMemory } from './access.js';
 import type { IoPagingDomain } from './domain.js';
 import { allocateIova } from './iova-allocator.js';
 import { byStart, FULL_IOVA_RANGE, holes, rangesIntersect, type IovaRange } from './iova-range.js';
@@ -28,6 +30,9 @@ export class IoPageTable {
   private readonly domainList: IoPagingDomain[] = [];
   /** Ranges pinned by in-kernel users (HW queues): their areas cannot be unmapped. */
   private readonly lockList: { range: IovaRange; owner: unknown }[] = [];
+  /** In-kernel accesses attached to this IOAS and the pins they hold. */
+  private readonly accessList: IoasAccess[] = [];
+  private readonly accessPinList: AccessPin[] = [];
   private hugePagesEnabled = true;
 
   get areas(): readonly Area[] {
@@ -44,6 +49,12 @@ export class IoPageTable {
   }
   get hugePages(): boolean {
     return this.hugePagesEnabled;
+  }
+  get accesses(): readonly IoasAccess[] {
+    return this.accessList;
+  }
+  get accessPins(): readonly AccessPin[] {
+    return this.accessPinList;
   }
 
   /** Minimum alignment of IOVA, length and in-page memory offset for new maps. */
@@ -121,7 +132,7 @@ export class IoPageTable {
       const area = this.areaList.find((a) => rangesIntersect(a, { start, last }));
       if (!area) break;
       if (area.start < start || area.last > last) return fail(ENOENT);
-      if (this.isLocked(area)) return fail(EBUSY);
+      if (this.isLocked(area) || !this.releaseAccessPins(area)) return fail(EBUSY);
       this.removeArea(area);
       unmapped += areaLength(area);
     }
@@ -135,7 +146,7 @@ export class IoPageTable {
   unmapAll(): Result<bigint> {
     let unmapped = 0n;
     for (const area of [...this.areaList]) {
-      if (this.isLocked(area)) return fail(EBUSY);
+      if (this.isLocked(area) || !this.releaseAccessPins(area)) return fail(EBUSY);
       this.removeArea(area);
       unmapped += areaLength(area);
     }
@@ -182,6 +193,101 @@ export class IoPageTable {
 
   get locks(): readonly { range: IovaRange; owner: unknown }[] {
     return this.lockList;
+  }
+
+  /**
+   * Attaches an in-kernel access: its alignment joins the IOAS's, so existing areas must
+   * already satisfy it (EADDRINUSE otherwise, as for a domain).
+   */
+  addAccess(access: IoasAccess): Result<void> {
+    if (this.accessList.includes(access)) return fail(EEXIST);
+    if (!this.areasAligned(this.alignmentWith(this.domainList, this.hugePagesEnabled, [...this.accessList, access]))) {
+      return fail(EADDRINUSE);
+    }
+    this.accessList.push(access);
+    return OK_VOID;
+  }
+
+  /** Detaches an access; it must have dropped its pins (the caller notifies it first). */
+  removeAccess(access: IoasAccess): void {
+    for (const pin of this.accessPinList.filter((p) => p.owner === access)) this.unpinForAccess(pin);
+    const i = this.accessList.indexOf(access);
+    if (i >= 0) this.accessList.splice(i, 1);
+  }
+
+  /**
+   * Pins [start, start+length) for `owner`: mapped end to end (ENOENT), writable where
+   * `write` asks for it (EPERM). All or nothing.
+   */
+  pinForAccess(owner: IoasAccess, start: bigint, length: bigint, write: boolean): Result<AccessPin> {
+    const checked = this.accessRange(start, length, write);
+    if (!checked.ok) return checked;
+    const slices = checked.value;
+    const done: PagesSlice[] = [];
+    for (const s of slices) {
+      const r = s.pages.pin(s.offset, s.length);
+      if (!r.ok) {
+        for (const d of done) d.pages.unpin(d.offset, d.length);
+        return r;
+      }
+      done.push(s);
+    }
+    const pin: AccessPin = { owner, range: { start, last: start + length - 1n }, slices };
+    this.accessPinList.push(pin);
+    return ok(pin);
+  }
+
+  unpinForAccess(pin: AccessPin): void {
+    const i = this.accessPinList.indexOf(pin);
+    if (i < 0) return;
+    this.accessPinList.splice(i, 1);
+    for (const s of pin.slices) s.pages.unpin(s.offset, s.length);
+  }
+
+  /**
+   * Copies between `buffer` and the memory behind [start, start+buffer.length) without a
+   * device: pages are pinned for the copy only (the kernel's slow path; its fast path
+   * reads the same bytes through pins a domain or access already holds).
+   */
+  accessRw(start: bigint, buffer: Uint8Array, write: boolean, phys: PhysicalMemory): Result<void> {
+    const checked = this.accessRange(start, BigInt(buffer.length), write);
+    if (!checked.ok) return checked;
+    let at = 0;
+    for (const s of checked.value) {
+      const pinned = s.pages.pin(s.offset, s.length);
+      if (!pinned.ok) return fail(ENOMEM);
+      for (let off = 0n; off < s.length; ) {
+        const inPage = s.pages.addressOf(s.offset + off) % PAGE_SIZE;
+        const n = Number(PAGE_SIZE - inPage < s.length - off ? PAGE_SIZE - inPage : s.length - off);
+        const pa = s.pages.physOf(s.offset + off);
+        if (write) phys.write(pa, buffer.subarray(at, at + n));
+        else buffer.set(phys.read(pa, n), at);
+        at += n;
+        off += BigInt(n);
+      }
+      s.pages.unpin(s.offset, s.length);
+    }
+    return OK_VOID;
+  }
+
+  /** Length 0 → EINVAL, wrap → EOVERFLOW, a hole → ENOENT, read-only area written → EPERM. */
+  private accessRange(start: bigint, length: bigint, write: boolean): Result<PagesSlice[]> {
+    if (length === 0n) return fail(EINVAL);
+    if (start + length - 1n > U64_MAX) return fail(EOVERFLOW);
+    const last = start + length - 1n;
+    if (write && this.areaList.some((a) => rangesIntersect(a, { start, last }) && (a.prot & Perm.W) === 0)) return fail(EPERM);
+    return this.slicesOf(start, length);
+  }
+
+  /**
+   * Before `area` goes away every access is told to drop its pins there (the self-test
+   * access drops each pin intersecting the range). False if a pin survives the notice.
+   */
+  private releaseAccessPins(area: IovaRange): boolean {
+    const pinned = () => this.accessPinList.some((p) => rangesIntersect(p.range, area));
+    if (!pinned()) return true;
+    for (const access of [...this.accessList]) access.unmapNotify({ start: area.start, last: area.last });
+    return !pinned();
   }
 
   private isLocked(area: IovaRange): boolean {
@@ -302,6 +408,8 @@ export class IoPageTable {
   release(): void {
     for (const d of [...this.domainList]) this.detachDomain(d);
     this.lockList.length = 0;
+    for (const pin of [...this.accessPinList]) this.unpinForAccess(pin);
+    this.accessList.length = 0;
     this.unmapAll();
   }
 
@@ -314,9 +422,10 @@ export class IoPageTable {
     return OK_VOID;
   }
 
-  private alignmentWith(domains: readonly IoPagingDomain[], hugePages: boolean): bigint {
+  private alignmentWith(domains: readonly IoPagingDomain[], hugePages: boolean, accesses: readonly IoasAccess[] = this.accessList): bigint {
     let alignment = hugePages ? 1n : PAGE_SIZE;
     for (const d of domains) if (d.pageSize > alignment) alignment = d.pageSize;
+    for (const a of accesses) if (a.iovaAlignment > alignment) alignment = a.iovaAlignment;
     return alignment;
   }
 

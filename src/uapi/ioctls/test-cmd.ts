@@ -1,5 +1,5 @@
 // IOMMU_TEST_CMD (spec §5.1), the self-test hook: IOAS ops here, mock-device ops in
-// ../selftest/. In-kernel access objects and dma-buf are not modelled (EOPNOTSUPP).
+// ../selftest/ (mock devices, in-kernel accesses). dma-buf is not modelled (EOPNOTSUPP).
 import { EFAULT, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
 import { TEST_RESERVATION } from '../ioas/io-pagetable.js';
 import { U64_MAX } from '../limits.js';
@@ -15,6 +15,7 @@ import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 import { checkDevCache, checkIotlb, checkMap, dirty } from '../selftest/checks.js';
 import { triggerIopf, triggerVevent } from '../selftest/events.js';
+import { accessPages, accessReplaceIoas, accessRw, createAccess, destroyAccessPages } from '../selftest/access-ops.js';
 import { mockDomain, mockDomainReplace, pasidAttach, pasidCheckHwpt, pasidDetach } from '../selftest/mock-domain.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
@@ -55,9 +56,18 @@ export function testCmd(u: TestCmd): number {
       return pasidDetach(u);
     case IOMMU_TEST_OP.PASID_CHECK_HWPT:
       return pasidCheckHwpt(u);
+    case IOMMU_TEST_OP.CREATE_ACCESS:
+      return createAccess(u);
+    case IOMMU_TEST_OP.ACCESS_REPLACE_IOAS:
+      return accessReplaceIoas(u);
+    case IOMMU_TEST_OP.ACCESS_PAGES:
+      return accessPages(u);
+    case IOMMU_TEST_OP.ACCESS_RW:
+      return accessRw(u);
+    case IOMMU_TEST_OP.DESTROY_ACCESS_PAGES:
+      return destroyAccessPages(u);
     default:
-      // Not modelled: in-kernel accesses (5-8, 11) and dma-buf (22, 23); unknown ops
-      // are EOPNOTSUPP as in the kernel.
+      // Not modelled: dma-buf (22, 23); unknown ops are EOPNOTSUPP as in the kernel.
       return -EOPNOTSUPP;
   }
 }

@@ -117,3 +117,46 @@ export const TestTriggerVevent = defineStruct('iommu_test_cmd.trigger_vevent', 7
 
 /** pasid_attach, pasid_replace, pasid_detach and pasid_check share this shape. */
 export const TestPasid = defineStruct('iommu_test_cmd.pasid', 72, { pasid: u32(U + 0), pt_id: u32(U + 4) }, 'pt_id');
+
+// In-kernel access objects (ops 5-8 and 11). `id` of the command is the access fd,
+// except for CREATE_ACCESS, where it is the IOAS.
+export const MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0;
+export const MOCK_FLAGS_ACCESS_WRITE = 1 << 0;
+export const MOCK_FLAGS_ACCESS_SYZ = 1 << 16;
+export const MOCK_ACCESS_RW_WRITE = 1 << 0;
+export const MOCK_ACCESS_RW_SLOW_PATH = 1 << 2;
+
+export const TestCreateAccess = defineStruct(
+  'iommu_test_cmd.create_access',
+  72,
+  { out_access_fd: u32(U + 0), flags: u32(U + 4) },
+  'flags',
+);
+
+export const TestDestroyAccessPages = defineStruct(
+  'iommu_test_cmd.destroy_access_pages',
+  72,
+  { access_pages_id: u32(U + 0) },
+  'access_pages_id',
+);
+
+export const TestAccessPages = defineStruct(
+  'iommu_test_cmd.access_pages',
+  72,
+  { flags: u32(U + 0), out_access_pages_id: u32(U + 4), iova: u64(U + 8), length: u64(U + 16), uptr: u64(U + 24) },
+  'uptr',
+);
+
+export const TestAccessRw = defineStruct(
+  'iommu_test_cmd.access_rw',
+  72,
+  { iova: u64(U + 0), length: u64(U + 8), uptr: u64(U + 16), flags: u32(U + 24) },
+  'flags',
+);
+
+export const TestAccessReplaceIoas = defineStruct(
+  'iommu_test_cmd.access_replace_ioas',
+  72,
+  { ioas_id: u32(U + 0) },
+  'ioas_id',
+);
