@@ -29,3 +29,4 @@ export { HwQueueObject } from './viommu/hw-queue.js';
 export { SelftestObject } from './selftest/stdev.js';
 export { AccessObject, AccessFile } from './selftest/access.js';
 export type { IoasAccess, AccessPin } from './ioas/access.js';
+export * from './typed/index.js';
