@@ -1,8 +1,8 @@
 // Port of the kernel self-test fixture `iommufd_ioas` (spec §5.4), all four variants:
 // no_domain (base_iova 0, no device), mock_domain (one mock device, plus a PASID-capable
 // one), two_mock_domain and mock_domain_limit (temp memory limit 16). With a device the
-// base IOVA is MOCK_APERTURE_START. The access_* cases need in-kernel access objects,
-// which are not modelled (docs/conformance.md).
+// base IOVA is MOCK_APERTURE_START. The access_* cases are in
+// fixture-iommufd-ioas-access.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
 import {
