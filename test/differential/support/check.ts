@@ -61,15 +61,19 @@ export function checkTranslate(world: World, space: SpaceRef, iova: bigint, acce
   return expected;
 }
 
-/** Uncached walk without A/D writes: the full Translation (perms, page size) must match. */
-export function checkWalk(world: World, space: SpaceRef, iova: bigint, access: number, context: string): void {
+/**
+ * Walk without the IOTLB and without A/D writes (with the walk caches or not): the
+ * full Translation (perms, page size) must match. Whatever it leaves in the caches
+ * must not change what later translations do, A/D writes included.
+ */
+export function checkWalk(world: World, space: SpaceRef, iova: bigint, access: number, context: string, walkCaches = false): void {
   const { engine, paBits } = world;
   const where = `${context}: walk space ${space.id} ${hex(iova)} ${describeAccess(access)}`;
   const overlay = new OverlayMemory(engine.phys);
   const expected = oracleTranslate(overlay, paBits, withoutAd(space.desc), iova, access);
   expect(overlay.writes, `${where}: the oracle wrote with A/D off`).toBe(0);
   const adWritesBefore = engine.counters().adWrites;
-  expect(engine.walk(space.id, iova, access), where).toEqual(expected);
+  expect(engine.walk(space.id, iova, access, { walkCaches }), where).toEqual(expected);
   expect(engine.counters().adWrites, `${where}: walk() must not write A/D`).toBe(adWritesBefore);
 }
 

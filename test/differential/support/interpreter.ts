@@ -185,8 +185,11 @@ export class Run {
     const all = targets(this.world);
     const { index, iova } = this.translationTarget(all.length, op);
     const ref = all[index];
+    // A walk with the walk caches goes first, so that what it caches is what the
+    // translation then finds; the plain walk goes after.
+    if (op.cachedWalk) checkWalk(this.world, ref, iova, op.access, step, true);
     const t = checkTranslate(this.world, ref, iova, op.access, step);
-    checkWalk(this.world, ref, iova, op.access, step);
+    if (!op.cachedWalk) checkWalk(this.world, ref, iova, op.access, step);
     if (t.fault === 0) this.translated.push({ index, iova });
     this.log.push(`translate space ${ref.id} ${hex(iova)} access ${op.access}: ${t.fault ? `fault ${t.fault} stage ${t.stage} level ${t.level} ${hex(t.addr)}` : hex(t.addr)}`);
   }

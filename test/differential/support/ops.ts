@@ -21,6 +21,8 @@ export interface TranslateOp {
   offset: number;
   access: number;
   outOfRange: boolean;
+  /** Check with a walk that uses (and fills) the walk caches, before the translation. */
+  cachedWalk: boolean;
 }
 
 export type Op =
@@ -67,6 +69,7 @@ const translate: fc.Arbitrary<TranslateOp> = fc.record({
   again: fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: small, weight: 3 }),
   // One translation in sixteen asks for an address outside the format's input range.
   outOfRange: fc.nat({ max: 15 }).map((n) => n === 0),
+  cachedWalk: fc.boolean(),
 });
 
 const stage2: fc.Arbitrary<Op> = fc.oneof(
