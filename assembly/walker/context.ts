@@ -34,26 +34,30 @@ export function enterContext(space: u32, flags: u32): void {
   ctxGeneration = spaceGeneration;
   const sp = spaceAt(space);
   const spaceAd = (load<u8>(sp + S_FLAGS) & FLAG_AD) != 0;
+  const parent = load<i32>(sp + S_PARENT);
+  const parentAd = parent >= 0 && (load<u8>(spaceAt(<u32>parent) + S_FLAGS) & FLAG_AD) != 0;
+  // A walk that sets no A bit where A/D is tracked (engine.walk without writeAd) must
+  // leave the caches alone: a later walk starting from an entry it cached would skip
+  // the entries above it, whose A bits nobody set.
+  const caches = (flags & WALK_CACHES) != 0 && ((flags & WALK_WRITE_AD) != 0 || !(spaceAd || parentAd));
   ctxSpace = space;
   ctxFlags = flags;
   ctxLevels = <u32>load<u8>(sp + S_LEVELS);
   ctxRoot = load<u64>(sp + S_ROOT);
   ctxTracksDirty = spaceAd;
   ctxWriteAd = spaceAd && (flags & WALK_WRITE_AD) != 0;
-  ctxWalkCaches = (flags & WALK_CACHES) != 0 && cacheEnabled(1);
+  ctxWalkCaches = caches && cacheEnabled(1);
   ctxWalkThreshold = ctxWalkCaches ? walkThreshold(space) : 0;
   ctxPaMask = (<u64>1 << paBits) - 1;
-  const parent = load<i32>(sp + S_PARENT);
   ctxParent = parent;
   if (parent >= 0) {
     const pp = spaceAt(<u32>parent);
-    const parentAd = (load<u8>(pp + S_FLAGS) & FLAG_AD) != 0;
     ctxParentLevels = <u32>load<u8>(pp + S_LEVELS);
     ctxParentRoot = load<u64>(pp + S_ROOT);
     ctxParentTracksDirty = parentAd;
     ctxParentWriteAd = parentAd && (flags & WALK_WRITE_AD) != 0;
     ctxParentWalkThreshold = ctxWalkCaches ? walkThreshold(<u32>parent) : 0;
-    ctxTableCache = (flags & WALK_CACHES) != 0 && cacheEnabled(CACHE_NESTED_TABLE);
+    ctxTableCache = caches && cacheEnabled(CACHE_NESTED_TABLE);
     ctxParentThreshold = ctxTableCache ? translationThreshold(<u32>parent) : 0;
   }
 }

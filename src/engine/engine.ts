@@ -152,7 +152,10 @@ export class Engine {
 
   /**
    * One walk with no IOTLB, returning everything the walker knows (the shape the
-   * oracle returns). `writeAd` lets the walk set A/D bits; `walkCaches` uses them.
+   * oracle returns). `writeAd` lets the walk set A/D bits; `walkCaches` uses them —
+   * except on a space (or parent) with A/D on when `writeAd` is off: such a walk sets
+   * no A bit, so it neither uses nor fills the caches (a later walk starting from an
+   * entry it cached would skip A bits that are due).
    */
   walk(space: number, iova: bigint | number, access: number, opts: { writeAd?: boolean; walkCaches?: boolean } = {}): Translation {
     const flags = (opts.walkCaches ? 1 : 0) | (opts.writeAd ? 2 : 0);
