@@ -160,9 +160,22 @@ function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u
   return failures;
 }
 
+/** Whether a lane of the current group already walks the 4 KiB page of `iova`. */
+@inline function pageInFlight(lanes: u32, iova: u64): bool {
+  for (let slot: u32 = 0; slot < lanes; slot++) {
+    if (((load<u64>(laneAt(slot) + L_INPUT) ^ iova) >> 12) == 0) return true;
+  }
+  return false;
+}
+
 /**
  * Translates `count` requests (struct of arrays: iova u64, space u32, access u32 in;
  * address u64 and status u32 out). Returns the number that did not translate.
+ *
+ * A miss on a page that a lane of the current group is already walking does not walk
+ * it again: the group is walked first and the request looked up once more (a hit, as
+ * it would be had the requests come one at a time). Results and fault records stay in
+ * request order.
  */
 function translateRequests(
   count: u32, iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
@@ -179,7 +192,8 @@ function translateRequests(
   let failures: u32 = 0;
   let lanes: u32 = 0;
   let groupSpace: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
+  let i: u32 = 0;
+  while (i < count) {
     const space = load<u32>(spaceBase + (<usize>i << 2));
     const iova = load<u64>(iovaBase + (<usize>i << 3));
     const access = load<u32>(accessBase + (<usize>i << 2));
@@ -195,6 +209,7 @@ function translateRequests(
       store<u64>(outBase + (<usize>i << 3), 0);
       store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
       failures++;
+      i++;
       continue;
     }
     if (probeIotlb(space, iova, access, threshold, load<u64>(spaceAt(space) + S_SIZE_MASK), base, setMask, ways, lru)) {
@@ -205,17 +220,22 @@ function translateRequests(
         if (lanes) { failures += walkGroup(groupSpace, lanes, outBase, statusBase); lanes = 0; }
         checkStale(space, iova, access, hitAddr);
       }
+      i++;
       continue;
     }
-    // A group holds misses of one space: walk it before starting another.
-    if (lanes && (lanes == LANES || space != groupSpace)) {
+    // A group holds misses of one space, at most LANES, on distinct pages.
+    if (lanes && (lanes == LANES || space != groupSpace || pageInFlight(lanes, iova))) {
+      const follower = space == groupSpace && lanes < LANES && pageInFlight(lanes, iova);
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
       lanes = 0;
+      // A follower is looked up again now that its page's walk has filled the IOTLB.
+      if (follower) continue;
     }
     misses++;
     groupSpace = space;
     setLane(laneAt(lanes), iova, access, i);
     lanes++;
+    i++;
   }
   if (lanes) failures += walkGroup(groupSpace, lanes, outBase, statusBase);
   flushHitCounters(count);

@@ -220,7 +220,11 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
 export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
   for (let slot: u32 = 0; slot < count; slot++) startOwn(f, p, laneAt(first + slot));
   let active = count;
+  let rounds: u32 = 0;
   while (active) {
+    // A walk reads at most levels x (parent levels + 1) + parent levels entries (35
+    // for 5 x 5): any more rounds than that is a walker bug (debug builds trap).
+    assert(++rounds <= 64);
     if (count > 1) {
       // Gather: issue every lane's next read before looking at any of them.
       for (let slot: u32 = 0; slot < count; slot++) {

@@ -98,3 +98,28 @@ describe('memory budget', () => {
     expect(grown).toBeGreaterThan((1024 - 16) * 4 * 32 - 4096);
   });
 });
+
+describe('batched misses', () => {
+  it('walks a page once when several requests of one batch miss on it, as one-at-a-time translation would', async () => {
+    const e = await Engine.create({ walkCache: false });
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    e.map(s, 0x10000n, 0x10_0000n, 0x10000n, RW);
+    const b = e.batch;
+    for (let i = 0; i < 64; i++) b.set(i, s, 0x10000 + i * 256, i % 3 === 0 ? Access.WRITE : Access.READ);
+    expect(b.run(64)).toBe(0);
+    for (let i = 0; i < 64; i++) expect(b.outAt(i)).toBe(0x10_0000 + i * 256);
+    expect(e.counters()).toMatchObject({ lookups: 64, hits: 60, misses: 4, walks: 4, pteReads: 16 });
+  });
+
+  it('keeps fault records in request order when a page that faults is requested twice in a batch', async () => {
+    const e = await Engine.create();
+    const s = e.createSpace({ format: 'x86-64', levels: 4 });
+    e.map(s, 0x1000n, 0x10_0000n, 0x1000n, RW);
+    const b = e.batch;
+    const iovas = [0x9000, 0x1000, 0x9008, 0x1008];
+    iovas.forEach((iova, i) => b.set(i, s, iova, Access.READ));
+    expect(b.run(4)).toBe(2);
+    expect(e.drainFaults().map((f) => Number(f.iova))).toEqual([0x9000, 0x9008]);
+    expect(e.counters()).toMatchObject({ misses: 3, hits: 1 });
+  });
+});
