@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
+import { demoCommand } from './commands/demo.js';
 import { replayCommand } from './commands/replay.js';
 import { gateCommand } from './commands/gate.js';
 import { reportCommand } from './commands/report.js';
@@ -74,6 +75,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--steps <n>', 'base steps per sweep point (NIC points run 10x, dma-stream 30x)', '1000')
     .option('--threads <n>', 'worker threads (default: available parallelism)')
     .action(reportCommand);
+
+  program
+    .command('demo')
+    .description('print a worked example as it runs (vtd: a nested VT-d guest driven through iommufd)')
+    .argument('<name>', 'demo name: vtd')
+    .action(demoCommand);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
