@@ -29,3 +29,14 @@ it('runs the README engine example', async () => {
   // 3 + (3 + 1 + 1) + 1 = 9. The walk after the unmap reads the now-empty root entry: 1.
   expect(c.pteReads).toBe(10);
 });
+
+it('runs the README iommufd example', async () => {
+  const { System } = await import('../../src/index.js');
+  const sys = await System.create();
+  const fd = sys.open('/dev/iommu');
+  const arg = sys.mem.alloc(12);
+  sys.mem.write(arg, new Uint8Array([12, 0, 0, 0]));
+  expect(sys.ioctl(fd, 0x3b81, arg)).toBe(0);
+  const back = sys.mem.read(arg, 12);
+  expect(back.ok && new DataView(back.value.buffer).getUint32(8, true)).toBe(1); // out_ioas_id
+});
