@@ -206,20 +206,35 @@ export function cacheDrop(desc: usize, set: u32, key: u64, space: u32): u32 {
   return dropped;
 }
 
+/** Which entries a sweep drops. */
+const SWEEP_OWN: u32 = 0;
+const SWEEP_NESTED: u32 = 1;
+
 /**
- * Drops every entry of `space` whose page overlaps [first, last] (inclusive, in
- * bytes) by scanning the whole cache: the path for ranges too large to probe.
+ * One pass over a whole cache. SWEEP_OWN drops the entries of `space` whose page
+ * overlaps [first, last] (inclusive, in bytes): the path for ranges too large to
+ * probe. SWEEP_NESTED drops the IOTLB entries of nested spaces whose parent is
+ * `space` and whose GPA page overlaps the range: exact stage-2-by-address
+ * invalidation of combined entries.
  */
-export function cacheSweepRange(cache: u32, space: u32, first: u64, last: u64): u32 {
+function sweep(cache: u32, space: u32, first: u64, last: u64, mode: u32): u32 {
   const desc = descAt(cache);
   const entries = load<u32>(desc + D_SETS) * load<u32>(desc + D_WAYS);
   let at = <usize>load<u32>(desc + D_BASE);
   let dropped: u32 = 0;
   for (let i: u32 = 0; i < entries; i++, at += CACHE_ENTRY) {
     const key = load<u64>(at + E_KEY);
-    if (!key || load<u32>(at + E_SPACE) != space) continue;
+    if (!key) continue;
     const shift = <u64>(((key >> KEY_CLASS_SHIFT) & 63) + 12);
-    const start = (key & KEY_PAGE_MASK) << shift;
+    let start: u64;
+    if (mode == SWEEP_OWN) {
+      if (load<u32>(at + E_SPACE) != space) continue;
+      start = (key & KEY_PAGE_MASK) << shift;
+    } else {
+      const aux = load<u64>(at + E_AUX);
+      if (!(aux & 1) || load<i32>(spaceAt(load<u32>(at + E_SPACE)) + S_PARENT) != <i32>space) continue;
+      start = (aux & 0x000F_FFFF_FFFF_F000) & ~((<u64>1 << shift) - 1);
+    }
     const end = start + ((<u64>1 << shift) - 1);
     if (start <= last && end >= first) { store<u64>(at + E_KEY, 0); dropped++; }
   }
@@ -227,26 +242,10 @@ export function cacheSweepRange(cache: u32, space: u32, first: u64, last: u64): 
   return dropped;
 }
 
-/**
- * Drops the IOTLB entries of nested spaces whose parent is `parent` and whose GPA
- * page overlaps [first, last]: exact stage-2-by-address invalidation of combined
- * entries.
- */
+export function cacheSweepRange(cache: u32, space: u32, first: u64, last: u64): u32 {
+  return sweep(cache, space, first, last, SWEEP_OWN);
+}
+
 export function cacheSweepNested(cache: u32, parent: u32, first: u64, last: u64): u32 {
-  const desc = descAt(cache);
-  const entries = load<u32>(desc + D_SETS) * load<u32>(desc + D_WAYS);
-  let at = <usize>load<u32>(desc + D_BASE);
-  let dropped: u32 = 0;
-  for (let i: u32 = 0; i < entries; i++, at += CACHE_ENTRY) {
-    const key = load<u64>(at + E_KEY);
-    const aux = load<u64>(at + E_AUX);
-    if (!key || !(aux & 1)) continue;
-    if (load<i32>(spaceAt(load<u32>(at + E_SPACE)) + S_PARENT) != <i32>parent) continue;
-    const shift = <u64>(((key >> KEY_CLASS_SHIFT) & 63) + 12);
-    const start = (aux & 0x000F_FFFF_FFFF_F000) & ~((<u64>1 << shift) - 1);
-    const end = start + ((<u64>1 << shift) - 1);
-    if (start <= last && end >= first) { store<u64>(at + E_KEY, 0); dropped++; }
-  }
-  if (dropped) countBy(C_INV_DROPPED, dropped);
-  return dropped;
+  return sweep(cache, parent, first, last, SWEEP_NESTED);
 }
