@@ -189,6 +189,8 @@ function translateRequests(
   let live = false;
   let threshold: u32 = 0;
   let staleCheck = false;
+  // The page sizes the space has in the IOTLB; only a walk (walkGroup) adds to them.
+  let sizeMask: u64 = 0;
   let failures: u32 = 0;
   let lanes: u32 = 0;
   let groupSpace: u32 = 0;
@@ -203,6 +205,7 @@ function translateRequests(
       if (live) {
         threshold = translationThreshold(space);
         staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
+        sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
       }
     }
     if (!live) {
@@ -212,12 +215,16 @@ function translateRequests(
       i++;
       continue;
     }
-    if (probeIotlb(space, iova, access, threshold, load<u64>(spaceAt(space) + S_SIZE_MASK), base, setMask, ways, lru)) {
+    if (probeIotlb(space, iova, access, threshold, sizeMask, base, setMask, ways, lru)) {
       store<u64>(outBase + (<usize>i << 3), hitAddr);
       store<u32>(statusBase + (<usize>i << 2), 0);
       if (staleCheck) {
         // Keep the fault ring in request order: earlier misses report first.
-        if (lanes) { failures += walkGroup(groupSpace, lanes, outBase, statusBase); lanes = 0; }
+        if (lanes) {
+          failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+          lanes = 0;
+          sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
+        }
         checkStale(space, iova, access, hitAddr);
       }
       i++;
@@ -228,6 +235,7 @@ function translateRequests(
       const follower = space == groupSpace && lanes < LANES && pageInFlight(lanes, iova);
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
       lanes = 0;
+      sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
       // A follower is looked up again now that its page's walk has filled the IOTLB.
       if (follower) continue;
     }
