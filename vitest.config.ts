@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
+    // Property tests run hundreds of cases; on a shared 2-core machine one can take
+    // minutes, so the limit only catches real hangs.
+    testTimeout: 300_000,
     hookTimeout: 60_000,
   },
 });
