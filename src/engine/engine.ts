@@ -57,11 +57,16 @@ export class Engine {
   readonly batch: Batch;
   readonly paBits: number;
   readonly hostAllocator: number;
+  /** Space ids are 0..maxSpaces-1, group ids 0..maxGroups-1 (set at creation). */
+  readonly maxSpaces: number;
+  readonly maxGroups: number;
   private readonly views: MemoryViews;
 
   private constructor(readonly core: CoreExports, options: Required<Pick<EngineOptions, 'paBits'>> & EngineOptions) {
     this.views = new MemoryViews(core.memory);
     this.paBits = options.paBits;
+    this.maxSpaces = options.maxSpaces ?? DEFAULTS.maxSpaces;
+    this.maxGroups = options.maxGroups ?? DEFAULTS.maxGroups;
     const top = 1n << BigInt(options.paBits);
     const tables = options.tableRegion ?? { base: top / 2n, limit: top };
     const data = options.dataRegion ?? { base: 0x10_0000n, limit: top / 2n };
@@ -163,6 +168,16 @@ export class Engine {
     if (reason === 7) throw new EngineError(`walk: no space ${space}`, 'BAD_SPACE');
     if (reason) return { fault: reason, stage: this.core.lastStage(), level: this.core.lastLevel(), addr: unsigned(this.core.lastAddr()), perms: 0, pageShift: 0 };
     return { fault: 0, stage: 0, level: this.core.lastLevel(), addr: unsigned(this.core.lastAddr()), perms: this.core.lastPerms(), pageShift: this.core.lastShift() };
+  }
+
+  /**
+   * The output address for `addr` by a walk that uses no cache, sets no A/D bit and
+   * counts nothing (as the builder resolves guest tables); undefined when it faults
+   * for READ|WRITE.
+   */
+  resolve(space: number, addr: bigint | number): bigint | undefined {
+    const out = BigInt.asUintN(64, this.core.resolveThroughSpace(space, toBig(addr)));
+    return out === 0xffff_ffff_ffff_ffffn ? undefined : out;
   }
 
   invalidateRange(space: number, iova: bigint | number, bytes: bigint | number, leafOnly = false): void {

@@ -123,3 +123,16 @@ describe('batched misses', () => {
     expect(e.counters()).toMatchObject({ misses: 3, hits: 1 });
   });
 });
+
+describe('inspection', () => {
+  it('resolves an address without caches, A/D writes or counters', async () => {
+    const e = await Engine.create({ maxGroups: 16 });
+    expect(e.maxGroups).toBe(16);
+    const s = e.createSpace({ format: 'vtd-ss', levels: 4, ad: true });
+    e.map(s, 0x20_0000n, 0x40_0000n, 0x20_0000n, RW);
+    expect(e.resolve(s, 0x21_2345n)).toBe(0x41_2345n);
+    expect(e.resolve(s, 0x1000n)).toBeUndefined();
+    expect(e.counters().pteReads).toBe(0);
+    expect(e.walk(s, 0x21_0000n, Access.READ)).toMatchObject({ fault: 0, pageShift: 21 });
+  });
+});
