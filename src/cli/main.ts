@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('replay')
     .description('stream a binary trace back through the engine and print the same summary as run')
-    .argument('<file>', 'binary trace (.iotrace)')
+    .argument('<file>', 'binary trace (.iotrace), or Linux ftrace text with --via iommufd')
+    .option('--via <path>', 'engine (default) or iommufd: drive one IOAS with a mock device through the syscall surface')
     .option('--json', 'print the result as JSON on stdout')
     .action(replayCommand);
 
