@@ -14,3 +14,28 @@ export const PERM_ALL: u32 = 15;
 @inline export function aboveWidth(pte: u64, paMask: u64): bool {
   return (pte & ADDRESS_MASK & ~paMask) != 0;
 }
+
+/** Bit 7 (PS) of a non-leaf-level entry says "this is a large page" in both x86-like formats. */
+export const PS_BIT: u64 = 0x80;
+
+/** Leaf when at level 0, or PS at level 1 (2 MiB) or 2 (1 GiB). */
+@inline export function psLeaf(pte: u64, level: u32): bool {
+  return level == 0 || ((pte & PS_BIT) != 0 && level <= 2);
+}
+
+/**
+ * Reserved bits shared by the x86-like formats: address bits above the physical
+ * width; PS where no leaf may be (level 3+); large-page address bits below the page
+ * size (`low2M`/`low1G`: the format's masks, which differ in bit 12).
+ */
+@inline export function psReserved(pte: u64, level: u32, paMask: u64, low2M: u64, low1G: u64): bool {
+  if (aboveWidth(pte, paMask)) return true;
+  if (level == 0 || !(pte & PS_BIT)) return false;
+  if (level >= 3) return true;
+  return (pte & (level == 1 ? low2M : low1G)) != 0;
+}
+
+/** Output base of a leaf at `level`: the address bits above the page offset. */
+@inline export function leafBase(pte: u64, level: u32): u64 {
+  return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
+}

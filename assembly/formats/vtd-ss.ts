@@ -1,6 +1,6 @@
 // Intel VT-d second-stage tables (3/4/5 levels). No present bit: an entry is present
 // when R or W is set. Bits: R 0, W 1, X 2, PS 7, A 8, D 9, address 51:12.
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, aboveWidth } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, leafBase } from './common';
 
 const R: u64 = 1;
 const W: u64 = 2;
@@ -19,17 +19,12 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
     return first <= last && this.inputOk(last, levels);
   }
   @inline present(pte: u64): bool { return (pte & (R | W)) != 0; }
-  @inline isLeaf(pte: u64, level: u32): bool { return level == 0 || ((pte & PS) != 0 && level <= 2); }
+  @inline isLeaf(pte: u64, level: u32): bool { return psLeaf(pte, level); }
   @inline reserved(pte: u64, level: u32, paMask: u64): bool {
-    if (aboveWidth(pte, paMask)) return true;
-    if (level == 0 || !(pte & PS)) return false;
-    if (level >= 3) return true;
-    return (pte & (level == 1 ? RESERVED_2M : RESERVED_1G)) != 0;
+    return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
-  @inline leafAddr(pte: u64, level: u32): u64 {
-    return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
-  }
+  @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R, W, X sit at the permission bits' own positions; a second stage has no privilege notion: U always. */
   @inline perms(pte: u64): u32 {
     return PERM_U | <u32>(pte & (R | W | X));

@@ -1,6 +1,6 @@
 // x86-64 4/5-level paging as read by an IOMMU first stage (VT-d FS, AMD v2).
 // Bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, address 51:12, XD 63 (docs/formats.md).
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, aboveWidth } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, leafBase } from './common';
 
 const P: u64 = 1;
 const RW: u64 = 2;
@@ -25,17 +25,12 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
     return this.inputOk(first, levels) && this.inputOk(last, levels) && (<i64>(first ^ last)) >= 0;
   }
   @inline present(pte: u64): bool { return (pte & P) != 0; }
-  @inline isLeaf(pte: u64, level: u32): bool { return level == 0 || ((pte & PS) != 0 && level <= 2); }
+  @inline isLeaf(pte: u64, level: u32): bool { return psLeaf(pte, level); }
   @inline reserved(pte: u64, level: u32, paMask: u64): bool {
-    if (aboveWidth(pte, paMask)) return true;
-    if (level == 0 || !(pte & PS)) return false;
-    if (level >= 3) return true;
-    return (pte & (level == 1 ? RESERVED_2M : RESERVED_1G)) != 0;
+    return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
-  @inline leafAddr(pte: u64, level: u32): u64 {
-    return pte & ADDRESS_MASK & ~((<u64>1 << levelShift(level)) - 1);
-  }
+  @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R always; W from R/W (bit 1); U from U/S (bit 2 -> 3); X unless XD (bit 63 -> 2). */
   @inline perms(pte: u64): u32 {
     return PERM_R | <u32>(pte & RW) | (<u32>(pte & US) << 1) | <u32>((~pte >> 61) & 4);

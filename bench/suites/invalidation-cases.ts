@@ -81,6 +81,40 @@ function refillThenInvalidate(pool: number[], ops: number, refill: (target: numb
   };
 }
 
+/** Operations per timed engine iteration (many, so the timer's own cost is negligible). */
+const ENGINE_OPS = 64;
+
+interface Targets {
+  name: string;
+  side: ContiguousSide;
+  pool: number[];
+  peerOps: number;
+  engineRefill: (target: number) => void;
+  engineInvalidate: (target: number) => void;
+  peerRefill: (target: number) => void;
+  peerInvalidate: (target: number) => void;
+  counterKeys: string[];
+}
+
+function invalidationCase(t: Targets): BenchCase {
+  const runEngine = refillThenInvalidate(t.pool, ENGINE_OPS, t.engineRefill, t.engineInvalidate);
+  const runPeer = refillThenInvalidate(t.pool, t.peerOps, t.peerRefill, t.peerInvalidate);
+  return {
+    name: t.name,
+    unit: 'invalidation',
+    engineOpsPerIteration: ENGINE_OPS,
+    peerOpsPerIteration: t.peerOps,
+    engine: runEngine,
+    peer: runPeer,
+    countersPerOp: () => {
+      runEngine();
+      const before = t.side.engine.counters();
+      runEngine();
+      return perOp(before, t.side.engine.counters(), ENGINE_OPS, t.counterKeys);
+    },
+  };
+}
+
 function rangeCase(entries: number): () => Promise<BenchCase> {
   return async () => {
     const side = await contiguousFixture(entries, entries * 2, 1);
@@ -88,30 +122,18 @@ function rangeCase(entries: number): () => Promise<BenchCase> {
     const space = side.spaces[0]!;
     const rng = new Rng(entries);
     const starts = Array.from({ length: 4096 }, () => rng.below(side.pages - RANGE_PAGES));
-    const make = (ops: number, refill: (page: number) => void, invalidate: (page: number) => void) =>
-      refillThenInvalidate(starts, ops, refill, invalidate);
-    const engineOps = 64;
-    const peerOps = entries > 4096 ? 2 : 16;
-    const runEngine = make(engineOps,
-      (page) => engineTranslatePages(side.engine, space, page, RANGE_PAGES),
-      (page) => side.engine.invalidateRange(space, BigInt(BASE + page * 4096), BigInt(RANGE_PAGES * 4096)));
-    const runPeer = make(peerOps,
-      (page) => peerTranslatePages(side, space, page, RANGE_PAGES),
-      (page) => side.peer.invalidateRange(space, BigInt(BASE + page * 4096), BigInt(RANGE_PAGES * 4096)));
-    return {
+    const bytes = BigInt(RANGE_PAGES * 4096);
+    return invalidationCase({
       name: `inv-range-${entries}`,
-      unit: 'invalidation',
-      engineOpsPerIteration: engineOps,
-      peerOpsPerIteration: peerOps,
-      engine: runEngine,
-      peer: runPeer,
-      countersPerOp: () => {
-        runEngine();
-        const before = side.engine.counters();
-        runEngine();
-        return perOp(before, side.engine.counters(), engineOps, COUNTER_KEYS);
-      },
-    };
+      side,
+      pool: starts,
+      peerOps: entries > 4096 ? 2 : 16,
+      engineRefill: (page) => engineTranslatePages(side.engine, space, page, RANGE_PAGES),
+      engineInvalidate: (page) => side.engine.invalidateRange(space, BigInt(BASE + page * 4096), bytes),
+      peerRefill: (page) => peerTranslatePages(side, space, page, RANGE_PAGES),
+      peerInvalidate: (page) => side.peer.invalidateRange(space, BigInt(BASE + page * 4096), bytes),
+      counterKeys: COUNTER_KEYS,
+    });
   };
 }
 
@@ -120,26 +142,17 @@ function pasidCase(entries: number): () => Promise<BenchCase> {
     const spaces = 512;
     const side = await contiguousFixture(entries, (entries * 2) / spaces, spaces);
     fill(side);
-    const make = (ops: number, refill: (space: number) => void, invalidate: (space: number) => void) =>
-      refillThenInvalidate(side.spaces, ops, refill, invalidate);
-    const engineOps = 64;
-    const peerOps = entries > 4096 ? 1 : 4;
-    const runEngine = make(engineOps, (s) => engineTranslatePages(side.engine, s, 0, side.pages), (s) => side.engine.invalidateSpace(s));
-    const runPeer = make(peerOps, (s) => peerTranslatePages(side, s, 0, side.pages), (s) => side.peer.invalidateSpace(s));
-    return {
+    return invalidationCase({
       name: `inv-pasid-${entries}`,
-      unit: 'invalidation',
-      engineOpsPerIteration: engineOps,
-      peerOpsPerIteration: peerOps,
-      engine: runEngine,
-      peer: runPeer,
-      countersPerOp: () => {
-        runEngine();
-        const before = side.engine.counters();
-        runEngine();
-        return perOp(before, side.engine.counters(), engineOps, ['invSpace', 'invDropped', 'invSweeps']);
-      },
-    };
+      side,
+      pool: side.spaces,
+      peerOps: entries > 4096 ? 1 : 4,
+      engineRefill: (s) => engineTranslatePages(side.engine, s, 0, side.pages),
+      engineInvalidate: (s) => side.engine.invalidateSpace(s),
+      peerRefill: (s) => peerTranslatePages(side, s, 0, side.pages),
+      peerInvalidate: (s) => side.peer.invalidateSpace(s),
+      counterKeys: ['invSpace', 'invDropped', 'invSweeps'],
+    });
   };
 }
 
