@@ -23,7 +23,7 @@ import {
 } from './context';
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
-  L_PURPOSE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA, N_READY, N_PTR, N_ENTRY, N_PTE,
+  L_PURPOSE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA, N_PTR, N_ENTRY, N_PTE,
   NOT_RESOLVED, STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
@@ -57,7 +57,6 @@ import { storeThroughParent } from './run';
 @inline function setNext(lane: usize, entry: u64, ptr: usize): void {
   store<u64>(lane + N_ENTRY, entry);
   store<u32>(lane + N_PTR, <u32>ptr);
-  store<u32>(lane + N_READY, 0);
 }
 
 /** The lane's own next entry; a stage-1 (GPA) entry is resolved when it is read. */
@@ -66,9 +65,12 @@ import { storeThroughParent } from './run';
   setNext(lane, entry, p.exists() ? NOT_RESOLVED : hostPointer(entry));
 }
 
-/** Takes the value of the next entry: gathered ahead, or loaded now. */
-@inline function takeNext(lane: usize, ptr: usize): u64 {
-  if (load<u32>(lane + N_READY)) return load<u64>(lane + N_PTE);
+/**
+ * Takes the value of the next entry: gathered ahead when the run has a gather pass
+ * (every backed, resolved entry was loaded there), else loaded now.
+ */
+@inline function takeNext(lane: usize, ptr: usize, gathered: bool): u64 {
+  if (gathered) return load<u64>(lane + N_PTE);
   return ptr ? load<u64>(ptr) : 0;
 }
 
@@ -100,7 +102,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
 }
 
 /** One read of the lane's own walk. */
-@inline function stepOwn<F, P>(f: F, p: P, lane: usize): void {
+@inline function stepOwn<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
   const entry = load<u64>(lane + N_ENTRY);
@@ -113,7 +115,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     ptr = hostPointer(host | (entry & 0xFFF));
     pte = ptr ? load<u64>(ptr) : 0;
   } else {
-    pte = takeNext(lane, ptr);
+    pte = takeNext(lane, ptr, gathered);
   }
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, entry); return; }
@@ -157,11 +159,11 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
 }
 
 /** One read of the parent walk; at its leaf, resume stage 1 or finish. */
-@inline function stepParent<F, P>(f: F, p: P, lane: usize): void {
+@inline function stepParent<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
   const gpa = load<u64>(lane + P_INPUT);
   const level = <u32>load<i32>(lane + P_LEVEL);
   const ptr = <usize>load<u32>(lane + N_PTR);
-  let pte = takeNext(lane, ptr);
+  let pte = takeNext(lane, ptr, gathered);
   count(C_PTE_READS);
   if (!ptr) { fail(lane, REASON_EXTERNAL, 2, level, gpa); return; }
   if (!p.present(pte)) { fail(lane, REASON_TRANSLATION, 2, level, gpa); return; }
@@ -219,20 +221,20 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */
 export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
   for (let slot: u32 = 0; slot < count; slot++) startOwn(f, p, laneAt(first + slot));
+  const gathering = count > 1;
   let active = count;
   let rounds: u32 = 0;
   while (active) {
     // A walk reads at most levels x (parent levels + 1) + parent levels entries (35
     // for 5 x 5): any more rounds than that is a walker bug (debug builds trap).
     assert(++rounds <= 64);
-    if (count > 1) {
+    if (gathering) {
       // Gather: issue every lane's next read before looking at any of them.
       for (let slot: u32 = 0; slot < count; slot++) {
         const lane = laneAt(first + slot);
         const ptr = load<u32>(lane + N_PTR);
         if (load<u32>(lane + L_STATE) == STATE_DONE || ptr == 0 || ptr == NOT_RESOLVED) continue;
         store<u64>(lane + N_PTE, load<u64>(<usize>ptr));
-        store<u32>(lane + N_READY, 1);
       }
     }
     active = 0;
@@ -240,8 +242,8 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
       const lane = laneAt(first + slot);
       const state = load<u32>(lane + L_STATE);
       if (state == STATE_DONE) continue;
-      if (p.exists() && state == STATE_PARENT) stepParent(f, p, lane);
-      else stepOwn(f, p, lane);
+      if (p.exists() && state == STATE_PARENT) stepParent(f, p, lane, gathering);
+      else stepOwn(f, p, lane, gathering);
       if (load<u32>(lane + L_STATE) != STATE_DONE) active++;
     }
   }

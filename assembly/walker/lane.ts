@@ -30,7 +30,6 @@ export const P_PERMS: u32 = 92;      // u32
 export const P_ACCESS: u32 = 96;     // u32
 // The next entry the lane reads: computed at the end of each step, loaded ahead by
 // the gather pass (kernel.ts).
-export const N_READY: u32 = 100;     // u32 N_PTE holds the value at N_PTR
 export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed; NOT_RESOLVED = still a GPA
 export const N_ENTRY: u32 = 152;     // u64 its address (in its table space)
 export const N_PTE: u32 = 160;       // u64 its value, when N_READY
