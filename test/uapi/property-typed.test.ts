@@ -177,7 +177,8 @@ describe('property: random typed-API sequences', () => {
         expect(w.sys.liveContexts()).toEqual([]);
         expect(w.sys.pool.totalPins).toBe(0);
       }),
-      { numRuns: Number(process.env.FUZZ_LONG ? 3000 : 300) },
+      // A fixed seed in the default mode: the coverage check below must not depend on luck.
+      { numRuns: Number(process.env.FUZZ_LONG ? 3000 : 300), ...(process.env.FUZZ_LONG ? {} : { seed: 20261121 }) },
     );
     // The runs reached success paths deep enough to mean something.
     for (const what of ['ioasMap-ok', 'ioasMapFile-ok', 'addDevice-ok', 'hwptAlloc-ok', 'ioasCopy-ok', 'ioasUnmap-ok', 'pasid-ok', 'replace-ok']) {

@@ -13,7 +13,7 @@ const MASK64 = (1n << 64n) - 1n;
 export const HOST_DATA_BASE = 0x40_0000_0000n;
 /** Guest RAM holding stage-1 tables (mapped 4 KiB by 4 KiB to scattered host frames). */
 export const GUEST_TABLE_GPA = 0x10_0000n;
-export const GUEST_TABLE_PAGES = 96;
+export const GUEST_TABLE_PAGES = 256;
 /** The GPA window stage-1 leaves point into: four 1 GiB regions from 1 GiB. */
 export const DATA_GPA_BASE = GiB1;
 

@@ -75,7 +75,7 @@ function mapGuestTableRam(engine: Engine, parent: number): Array<{ gpa: bigint; 
   }
   const pages: Array<{ gpa: bigint; hpa: bigint }> = [];
   for (let i = 0; i < GUEST_TABLE_PAGES; i++) {
-    // 37 is coprime with the frame count (2 * 96), so this picks distinct frames.
+    // 37 is coprime with the frame count (2 * GUEST_TABLE_PAGES, a power of two), so this picks distinct frames.
     const hpa = frames[(i * 37 + 11) % frames.length];
     const gpa = GUEST_TABLE_GPA + BigInt(i) * KiB4;
     engine.map(parent, gpa, hpa, KiB4, Perm.R | Perm.W);
