@@ -12,8 +12,6 @@ export let faultsWritten: u32 = 0;
 /** Records consumed by the host so far. */
 export let faultsConsumed: u32 = 0;
 
-export function resetFaults(): void { faultsWritten = 0; faultsConsumed = 0; }
-
 export function recordFault(iova: u64, addr: u64, space: u32, reason: u32, stage: u32, level: u32, access: u32): void {
   if (faultsWritten - faultsConsumed >= faultRingCapacity) { count(C_FAULT_RING_OVERFLOWS); return; }
   const at = faultRingBase + <usize>(faultsWritten % faultRingCapacity) * FAULT_RECORD;

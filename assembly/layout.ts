@@ -52,11 +52,6 @@ export let paBits: u32 = 40;
   return (value + alignment - 1) & ~(alignment - 1);
 }
 
-/** Size in bytes of one set-associative cache with the given geometry (0 sets = off). */
-export function cacheBytes(sets: u32, ways: u32): usize {
-  return <usize>sets * ways * CACHE_ENTRY;
-}
-
 /**
  * Lays out every region from `start`. Returns the end address; the caller grows
  * memory to it once. Cache regions are laid out by `cacheLayout` (cache.ts) within

@@ -17,12 +17,6 @@ let nextUnusedFrame: u32 = 0;
 let freeFrameHead: usize = 0;
 let framesInUse: u32 = 0;
 
-export function resetPhys(): void {
-  nextUnusedFrame = 0;
-  freeFrameHead = 0;
-  framesInUse = 0;
-}
-
 export function physFramesInUse(): u32 { return framesInUse; }
 
 const CHUNK: u32 = 1;

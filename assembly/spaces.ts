@@ -101,10 +101,5 @@ function renumberStamps(): void {
 
 export function globalEpochSet(epoch: u32): void { globalEpoch = epoch; }
 
-export function resetSpaces(): void {
-  stampNow = 1;
-  globalEpoch = 0;
-}
-
 /** Test hook: jump the stamp close to its limit so renumbering can be exercised. */
 export function debugSetStamp(value: u32): void { stampNow = value; }

@@ -6,12 +6,6 @@ export const REASON_RESERVED: u32 = 3;
 export const REASON_ADDRESS_SIZE: u32 = 4;
 export const REASON_EXTERNAL: u32 = 5;
 
-/** Outcomes of one walk step besides a fault reason. */
-export const STEP_CONTINUE: u32 = 0x100;
-export const STEP_LEAF: u32 = 0x101;
-/** The step's A/D update went through the parent and failed there; the lane holds the fault. */
-export const STEP_PARENT_FAULT: u32 = 0x102;
-
 export const ACCESS_READ: u32 = 1;
 export const ACCESS_WRITE: u32 = 2;
 export const ACCESS_USER: u32 = 8;

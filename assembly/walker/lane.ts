@@ -15,7 +15,6 @@ export const L_INPUT: u32 = 0;       // u64
 export const L_TABLE: u32 = 8;       // u64 table to read next
 export const L_PTE: u32 = 16;        // u64 leaf entry (nested: kept for stage 1's D)
 export const L_ENTRY: u32 = 24;      // u64 leaf entry address (nested)
-export const L_PTR: u32 = 32;        // u32
 export const L_LEVEL: u32 = 36;      // i32 level of the entry to read next (or of the leaf)
 export const L_PERMS: u32 = 40;      // u32
 export const L_ACCESS: u32 = 44;     // u32
@@ -32,7 +31,7 @@ export const P_ACCESS: u32 = 96;     // u32
 // the gather pass (kernel.ts).
 export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed; NOT_RESOLVED = still a GPA
 export const N_ENTRY: u32 = 152;     // u64 its address (in its table space)
-export const N_PTE: u32 = 160;       // u64 its value, when N_READY
+export const N_PTE: u32 = 160;       // u64 its value, loaded by the gather pass
 export const NOT_RESOLVED: u32 = 0xFFFF_FFFF;
 // Result.
 export const R_FAULT: u32 = 112;     // u32 0 = translated

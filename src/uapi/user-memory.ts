@@ -85,22 +85,28 @@ export class UserMemory implements PinnableMemory {
     return true;
   }
 
+  /** The page-sized pieces of [start, start+len): page number, offset in it, length, bytes before it. */
+  private *pieces(start: number, len: number): Generator<{ page: number; inPage: number; n: number; done: number }> {
+    let done = 0;
+    let at = start;
+    while (done < len) {
+      const inPage = at % PAGE;
+      const n = Math.min(PAGE - inPage, len - done);
+      yield { page: Math.floor(at / PAGE), inPage, n, done };
+      done += n;
+      at += n;
+    }
+  }
+
   read(addr: UserAddress, len: number): Result<Uint8Array> {
     if (len === 0) return ok(new Uint8Array(0));
     const range = this.pageRange(addr, len);
     if (!range) return fail(EFAULT);
     const out = new Uint8Array(len);
-    let done = 0;
-    let at = range.start;
-    while (done < len) {
-      const page = Math.floor(at / PAGE);
+    for (const { page, inPage, n, done } of this.pieces(range.start, len)) {
       const frame = this.pages.get(page);
       if (frame === undefined) return fail(EFAULT);
-      const inPage = at % PAGE;
-      const n = Math.min(PAGE - inPage, len - done);
       if (frame !== null) out.set(this.pool.store.read(frame + BigInt(inPage), n), done);
-      done += n;
-      at += n;
     }
     return ok(out);
   }
@@ -111,17 +117,10 @@ export class UserMemory implements PinnableMemory {
     if (!range) return fail(EFAULT);
     // Check the whole range first so a fault never leaves a half-written buffer.
     for (let p = range.first; p <= range.last; p++) if (!this.pages.has(p)) return fail(EFAULT);
-    let done = 0;
-    let at = range.start;
-    while (done < data.length) {
-      const page = Math.floor(at / PAGE);
+    for (const { page, inPage, n, done } of this.pieces(range.start, data.length)) {
       const frame = this.backPage(page);
       if (frame === undefined) return fail(ENOMEM);
-      const inPage = at % PAGE;
-      const n = Math.min(PAGE - inPage, data.length - done);
       this.pool.store.write(frame + BigInt(inPage), data.subarray(done, done + n));
-      done += n;
-      at += n;
     }
     return OK_VOID;
   }
@@ -132,20 +131,10 @@ export class UserMemory implements PinnableMemory {
     const range = this.pageRange(addr, len);
     if (!range) return fail(EFAULT);
     let zero = true;
-    let done = 0;
-    let at = range.start;
-    while (done < len) {
-      const page = Math.floor(at / PAGE);
+    for (const { page, inPage, n } of this.pieces(range.start, len)) {
       const frame = this.pages.get(page);
       if (frame === undefined) return fail(EFAULT);
-      const inPage = at % PAGE;
-      const n = Math.min(PAGE - inPage, len - done);
-      if (zero && frame !== null) {
-        const chunk = this.pool.store.read(frame + BigInt(inPage), n);
-        if (chunk.some((b) => b !== 0)) zero = false;
-      }
-      done += n;
-      at += n;
+      if (zero && frame !== null && this.pool.store.read(frame + BigInt(inPage), n).some((b) => b !== 0)) zero = false;
     }
     return ok(zero);
   }
