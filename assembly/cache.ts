@@ -47,8 +47,22 @@ let randomState: u32 = 0x9E3779B9;
 
 /** Spreads (page, space, class) over the sets; consecutive pages land in consecutive sets. */
 @inline export function setIndex(page: u64, space: u32, sizeClass: u32, setMask: u32): u32 {
-  const low = <u32>page ^ <u32>(page >> 29);
-  return (low + space * 0x9E3779B1 + sizeClass * 0x85EBCA77) & setMask;
+  return setIndexSalted(page, setSalt(space, sizeClass), setMask);
+}
+
+/** The part of the set index that depends only on (space, class): hoisted out of loops. */
+@inline export function setSalt(space: u32, sizeClass: u32): u32 {
+  return space * 0x9E3779B1 + sizeClass * 0x85EBCA77;
+}
+
+@inline export function setIndexSalted(page: u64, salt: u32, setMask: u32): u32 {
+  return ((<u32>page ^ <u32>(page >> 29)) + salt) & setMask;
+}
+
+/** Whether the entry at `at` holds `key` for `space`, filled no earlier than `threshold`. */
+@inline export function entryMatches(at: usize, key: u64, space: u32, threshold: u32): bool {
+  // Branch-free: the three words share a cache line, and short-circuit jumps cost more.
+  return (((load<u64>(at + E_KEY) ^ key) | <u64>(load<u32>(at + E_SPACE) ^ space)) == 0) & (load<u32>(at + E_STAMP) >= threshold);
 }
 
 @inline export function setBase(desc: usize, set: u32): usize {

@@ -16,6 +16,7 @@ import { VTD_SS_FORMAT } from './formats/vtd-ss';
 import { mapRange, unmapRange, BUILD_BAD_SPACE } from './build';
 import { spaceOwned } from './space-table';
 import { setRangeProbeLimit } from './invalidate';
+import { MAX_LANES, setWalkerLanes } from './walker/lane';
 import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
 import { COUNTER_COUNT } from './counters';
 export { syncCounters, resetCounters } from './counters';
@@ -45,11 +46,11 @@ let initialised = false;
 export function init(
   physBits: u32, frames: u32, spaces: u32, groups: u32, allocators: u32, faults: u32, batch: u32,
   iotlbSets: u32, iotlbWays: u32, policy: u32, walkSets: u32, walkWays: u32, tableSets: u32, tableWays: u32,
-  probeLimit: u32,
+  probeLimit: u32, walkers: u32,
 ): i32 {
   if (initialised) return INIT_BAD_GEOMETRY;
   if (physBits < 32 || physBits > 46 || spaces == 0 || groups == 0 || allocators == 0 || faults == 0 || batch == 0) return INIT_BAD_GEOMETRY;
-  if (policy > 2) return INIT_BAD_GEOMETRY;
+  if (policy > 2 || walkers == 0 || walkers > MAX_LANES) return INIT_BAD_GEOMETRY;
   if (iotlbSets && (!isPowerOfTwo(iotlbSets) || iotlbWays == 0 || iotlbWays > 64)) return INIT_BAD_GEOMETRY;
   if (walkSets && (!isPowerOfTwo(walkSets) || walkWays == 0 || walkWays > 64)) return INIT_BAD_GEOMETRY;
   if (tableSets && (!isPowerOfTwo(tableSets) || tableWays == 0 || tableWays > 64)) return INIT_BAD_GEOMETRY;
@@ -60,6 +61,7 @@ export function init(
   if (pagesNeeded > pagesNow && memory.grow(pagesNeeded - pagesNow) < 0) return INIT_NO_MEMORY;
   layoutCaches(iotlbSets, iotlbWays, policy, walkSets, walkWays, tableSets, tableWays);
   setRangeProbeLimit(probeLimit ? probeLimit : iotlbSets);
+  setWalkerLanes(walkers);
   initialised = true;
   return INIT_OK;
 }

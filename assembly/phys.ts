@@ -25,6 +25,11 @@ const CHUNK_FRAMES: u32 = 1024;
 /** Linear-memory offset of the frame holding `pa`, or 0 when not backed. */
 @inline export function frameOffset(pa: u64): usize {
   if (pa >> paBits) return 0;
+  return frameOffsetInWidth(pa);
+}
+
+/** frameOffset for an address the caller already knows is below 2^paBits. */
+@inline export function frameOffsetInWidth(pa: u64): usize {
   const entry = load<u32>(dirL1Base + (<usize>(pa >> DIR_L2_SHIFT) << 2));
   const frameIndex = <usize>(pa >> 12) & 1023;
   if (entry & CHUNK) return <usize>(entry - CHUNK) + (frameIndex << 12);

@@ -1,9 +1,9 @@
 // Translation: the inlined IOTLB probe (hot) and, for the requests that miss, walks
-// on up to LANES lanes at once (walker/lanes.ts), then fills the IOTLB.
+// on up to `walkers` lanes at once (walker/lane.ts), then fills the IOTLB.
 //
 // Misses are gathered in request order and walked together, like a hardware walker
-// with several slots: consecutive misses of one space (up to LANES) form a group, and
-// two misses on one page in the same group both walk.
+// with several slots: consecutive misses of one space (up to `walkers`) form a group;
+// a miss in a region a lane is already walking waits for the group (pageInFlight).
 import {
   batchCapacity, batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase,
   CACHE_IOTLB, CACHE_ENTRY,
@@ -16,13 +16,14 @@ import {
   E_KEY, E_SPACE, E_STAMP, E_VALUE,
 } from './cache';
 import {
-  LANES, SINGLE_SLOT, laneAt, setLane, L_INPUT, L_ACCESS, L_INDEX,
+  walkerLanes, SINGLE_SLOT, laneAt, setLane, L_INPUT, L_ACCESS, L_INDEX,
   R_FAULT, R_STAGE, R_LEVEL, R_PERMS, R_ADDR, R_GPA, R_SHIFT, R_WRITABLE,
 } from './walker/lane';
 import { runLanes, walkOnce } from './walker/run';
 import { WALK_CACHES, WALK_WRITE_AD } from './walker/codes';
 import { PERM_W } from './formats/common';
 import { recordFault } from './faults';
+import { hitRun, runMissAt, forgetRunMiss } from './hit-run';
 import {
   count, countBy, C_LOOKUPS, C_HITS, C_HITS_4K, C_HITS_2M, C_HITS_1G, C_HITS_OTHER, C_MISSES,
   C_WALKS, C_FAULTS, C_FAULT_TRANSLATION, C_IOTLB_FILLS, C_IOTLB_EVICTIONS, C_STALE_HITS,
@@ -79,11 +80,11 @@ let hits1g: u32 = 0;
 let hitsOther: u32 = 0;
 let misses: u32 = 0;
 
-@inline function countHit(sizeClass: u32): void {
-  if (sizeClass == 0) hits4k++;
-  else if (sizeClass == 9) hits2m++;
-  else if (sizeClass == 18) hits1g++;
-  else hitsOther++;
+@inline function countHits(sizeClass: u32, n: u32): void {
+  if (sizeClass == 0) hits4k += n;
+  else if (sizeClass == 9) hits2m += n;
+  else if (sizeClass == 18) hits1g += n;
+  else hitsOther += n;
 }
 
 function flushHitCounters(lookups: u32): void {
@@ -125,7 +126,7 @@ let hitAddr: u64 = 0;
       if ((<u32>value & access) != access) return false;
       if (lru && way != 0) moveToFront(first, at);
       hitAddr = (value & ~0xFFF) | (iova & ((<u64>1 << shift) - 1));
-      countHit(sizeClass);
+      countHits(sizeClass, 1);
       return true;
     }
   }
@@ -160,22 +161,32 @@ function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u
   return failures;
 }
 
-/** Whether a lane of the current group already walks the 4 KiB page of `iova`. */
-@inline function pageInFlight(lanes: u32, iova: u64): bool {
+/**
+ * Whether a lane of the current group already walks the region of `iova` that a
+ * translation of the space's largest cached page size would cover (4 KiB before
+ * any fill): a second miss there would most likely walk to the same entry, so it
+ * waits for the group and is looked up again.
+ */
+@inline function pageInFlight(lanes: u32, iova: u64, regionShift: u64): bool {
   for (let slot: u32 = 0; slot < lanes; slot++) {
-    if (((load<u64>(laneAt(slot) + L_INPUT) ^ iova) >> 12) == 0) return true;
+    if (((load<u64>(laneAt(slot) + L_INPUT) ^ iova) >> regionShift) == 0) return true;
   }
   return false;
+}
+
+/** log2 of the region pageInFlight compares: the largest page size in `sizeMask`. */
+@inline function regionShiftOf(sizeMask: u64): u64 {
+  return sizeMask ? <u64>(12 + 63) - clz(sizeMask) : 12;
 }
 
 /**
  * Translates `count` requests (struct of arrays: iova u64, space u32, access u32 in;
  * address u64 and status u32 out). Returns the number that did not translate.
  *
- * A miss on a page that a lane of the current group is already walking does not walk
- * it again: the group is walked first and the request looked up once more (a hit, as
- * it would be had the requests come one at a time). Results and fault records stay in
- * request order.
+ * A miss in a region that a lane of the current group is already walking does not
+ * walk it again: the group is walked first and the request looked up once more (a
+ * hit, as it would be had the requests come one at a time); so is the miss that finds
+ * the group full or of another space. Results and fault records stay in request order.
  */
 function translateRequests(
   count: u32, iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
@@ -195,6 +206,7 @@ function translateRequests(
   let lanes: u32 = 0;
   let groupSpace: u32 = 0;
   let i: u32 = 0;
+  forgetRunMiss();
   while (i < count) {
     const space = load<u32>(spaceBase + (<usize>i << 2));
     const iova = load<u64>(iovaBase + (<usize>i << 3));
@@ -215,13 +227,24 @@ function translateRequests(
       i++;
       continue;
     }
-    if (probeIotlb(space, iova, access, threshold, sizeMask, base, setMask, ways, lru)) {
+    // One page size and no stale check: the tight hit loop takes every hit from here on.
+    if (!staleCheck && sizeMask && !(sizeMask & (sizeMask - 1)) && i != runMissAt) {
+      const sizeClass = <u32>ctz(sizeMask);
+      const next = hitRun(i, count, space, threshold, sizeClass, iovaBase, spaceBase, accessBase, outBase, statusBase, base, setMask, ways, lru);
+      if (next != i) {
+        countHits(sizeClass, next - i);
+        i = next;
+        continue;
+      }
+    }
+    if (i != runMissAt && probeIotlb(space, iova, access, threshold, sizeMask, base, setMask, ways, lru)) {
       store<u64>(outBase + (<usize>i << 3), hitAddr);
       store<u32>(statusBase + (<usize>i << 2), 0);
       if (staleCheck) {
         // Keep the fault ring in request order: earlier misses report first.
         if (lanes) {
           failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+          forgetRunMiss();
           lanes = 0;
           sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
         }
@@ -230,14 +253,15 @@ function translateRequests(
       i++;
       continue;
     }
-    // A group holds misses of one space, at most LANES, on distinct pages.
-    if (lanes && (lanes == LANES || space != groupSpace || pageInFlight(lanes, iova))) {
-      const follower = space == groupSpace && lanes < LANES && pageInFlight(lanes, iova);
+    // A group holds misses of one space, at most walkerLanes, in distinct regions.
+    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShiftOf(sizeMask)))) {
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+      forgetRunMiss();
       lanes = 0;
       sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
-      // A follower is looked up again now that its page's walk has filled the IOTLB.
-      if (follower) continue;
+      // Looked up again now that the group's walks have filled the IOTLB, as it would
+      // be had the requests come one at a time.
+      continue;
     }
     misses++;
     groupSpace = space;

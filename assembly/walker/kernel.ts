@@ -9,7 +9,7 @@
 // is in flight at once; the step pass checks what came back and advances. Without
 // the gather pass only as many misses overlap as fit in the CPU's reorder window
 // behind the first one.
-import { frameOffset } from '../phys';
+import { frameOffset, frameOffsetInWidth } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import {
@@ -45,6 +45,16 @@ import { storeThroughParent } from './run';
   return frame ? frame + (<usize>entry & 0xFF8) : 0;
 }
 
+/**
+ * hostPointer for an entry inside a table whose address came from an entry that
+ * passed the reserved check: that check already rejected address bits at or above
+ * the physical width (ctxPaMask), so the width test is skipped.
+ */
+@inline function hostPointerInWidth(entry: u64): usize {
+  const frame = frameOffsetInWidth(entry);
+  return frame ? frame + (<usize>entry & 0xFF8) : 0;
+}
+
 @inline function offsetIn(input: u64, level: u32): u64 {
   return input & ((<u64>1 << <u64>levelShift(level)) - 1);
 }
@@ -53,16 +63,25 @@ import { storeThroughParent } from './run';
   return table + (((input >> <u64>levelShift(level)) & 511) << 3);
 }
 
-/** The next read is `entry`, at host pointer `ptr` (or NOT_RESOLVED). */
-@inline function setNext(lane: usize, entry: u64, ptr: usize): void {
-  store<u64>(lane + N_ENTRY, entry);
+/**
+ * The next read is `entry`, at host pointer `ptr` (or NOT_RESOLVED). Only a nested
+ * walk keeps the entry's address: it resolves it through the parent. A single-stage
+ * walk needs it only for a fault, and recomputes it then (ownEntry).
+ */
+@inline function setNext<P>(p: P, lane: usize, entry: u64, ptr: usize): void {
+  if (p.exists()) store<u64>(lane + N_ENTRY, entry);
   store<u32>(lane + N_PTR, <u32>ptr);
+}
+
+/** The address of the entry the lane's own walk reads next (or has just read). */
+@inline function ownEntry(lane: usize): u64 {
+  return entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
 }
 
 /** The lane's own next entry; a stage-1 (GPA) entry is resolved when it is read. */
 @inline function nextOwn<P>(p: P, lane: usize): void {
-  const entry = entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
-  setNext(lane, entry, p.exists() ? NOT_RESOLVED : hostPointer(entry));
+  const entry = ownEntry(lane);
+  setNext(p, lane, entry, p.exists() ? NOT_RESOLVED : hostPointer(entry));
 }
 
 /**
@@ -98,14 +117,14 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     probeWalkCaches(lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
   }
   const entry = entryIn(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
-  setNext(lane, entry, hostPointer(entry));
+  store<u32>(lane + N_PTR, <u32>hostPointer(entry));
 }
 
 /** One read of the lane's own walk. */
 @inline function stepOwn<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
-  const entry = load<u64>(lane + N_ENTRY);
+  const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
   let ptr = <usize>load<u32>(lane + N_PTR);
   let pte: u64;
   if (p.exists() && ptr == NOT_RESOLVED) {
@@ -118,9 +137,9 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     pte = takeNext(lane, ptr, gathered);
   }
   count(C_PTE_READS);
-  if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, entry); return; }
-  if (!f.present(pte)) { fail(lane, REASON_TRANSLATION, 1, level, entry); return; }
-  if (f.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 1, level, entry); return; }
+  if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
+  if (!f.present(pte)) { fail(lane, REASON_TRANSLATION, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
+  if (f.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
   if (ctxWriteAd && !(pte & f.accessedBit())) {
     pte |= f.accessedBit();
     if (p.exists()) {
@@ -137,7 +156,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     store<u32>(lane + L_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
     const next = entryIn(table, input, level - 1);
-    setNext(lane, next, p.exists() ? NOT_RESOLVED : hostPointer(next));
+    setNext(p, lane, next, p.exists() ? NOT_RESOLVED : hostPointerInWidth(next));
     return;
   }
   const access = load<u32>(lane + L_ACCESS);
@@ -180,7 +199,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     store<u32>(lane + P_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
     const next = entryIn(table, gpa, level - 1);
-    setNext(lane, next, hostPointer(next));
+    store<u32>(lane + N_PTR, <u32>hostPointerInWidth(next));
     return;
   }
   const access = load<u32>(lane + P_ACCESS);
@@ -196,7 +215,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     if (ctxTableCache) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
     // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
     store<u32>(lane + L_STATE, STATE_OWN);
-    setNext(lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
+    setNext(p, lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
     return;
   }
   finishNested(f, lane, host, perms, levelShift(level), writable);
@@ -230,11 +249,12 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
     assert(++rounds <= 64);
     if (gathering) {
       // Gather: issue every lane's next read before looking at any of them.
+      // N_PTR is always a valid linear address (0 and NOT_RESOLVED included; a finished
+      // lane's is stale but in bounds), so no lane needs a check: the step pass ignores
+      // what was loaded for those.
       for (let slot: u32 = 0; slot < count; slot++) {
         const lane = laneAt(first + slot);
-        const ptr = load<u32>(lane + N_PTR);
-        if (load<u32>(lane + L_STATE) == STATE_DONE || ptr == 0 || ptr == NOT_RESOLVED) continue;
-        store<u64>(lane + N_PTE, load<u64>(<usize>ptr));
+        store<u64>(lane + N_PTE, load<u64>(<usize>load<u32>(lane + N_PTR)));
       }
     }
     active = 0;

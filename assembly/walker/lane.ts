@@ -2,11 +2,16 @@
 // waiting on) plus its result. Lanes live in a small static region.
 import { PERM_ALL } from '../formats/common';
 
-export const LANES: u32 = 8;
-/** Slot LANES writes A/D bits through a parent; slot LANES + 1 serves single walks. */
-export const WRITE_SLOT: u32 = LANES;
-export const SINGLE_SLOT: u32 = LANES + 1;
-const SLOTS: u32 = LANES + 2;
+/** The most walks a group can run at once (the `walkers` option's ceiling). */
+export const MAX_LANES: u32 = 32;
+/** Walks one group runs at once: set at init (engine option `walkers`). */
+export let walkerLanes: u32 = 24;
+/** Slot MAX_LANES writes A/D bits through a parent; slot MAX_LANES + 1 serves single walks. */
+export const WRITE_SLOT: u32 = MAX_LANES;
+export const SINGLE_SLOT: u32 = MAX_LANES + 1;
+const SLOTS: u32 = MAX_LANES + 2;
+
+export function setWalkerLanes(n: u32): void { walkerLanes = n; }
 const LANE_BYTES: u32 = 192;  // fields below end at 168
 const laneBase = memory.data(SLOTS * LANE_BYTES, 64);
 
@@ -32,7 +37,9 @@ export const P_ACCESS: u32 = 96;     // u32
 export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed; NOT_RESOLVED = still a GPA
 export const N_ENTRY: u32 = 152;     // u64 its address (in its table space)
 export const N_PTE: u32 = 160;       // u64 its value, loaded by the gather pass
-export const NOT_RESOLVED: u32 = 0xFFFF_FFFF;
+// A small address no frame ever has (frames sit far above the static data), so the
+// gather pass may load through N_PTR of every lane without checking it first.
+export const NOT_RESOLVED: u32 = 8;
 // Result.
 export const R_FAULT: u32 = 112;     // u32 0 = translated
 export const R_STAGE: u32 = 116;     // u32

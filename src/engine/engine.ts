@@ -80,12 +80,15 @@ export class Engine {
     const iotlb = o.iotlb === false ? { sets: 0, ways: 0, replacement: 'lru' as const } : { ...DEFAULTS.iotlb, ...o.iotlb };
     const walk = geometry(o.walkCache, DEFAULTS.walkCache);
     const nested = geometry(o.nestedTableCache, DEFAULTS.nestedTableCache);
+    if (!Number.isInteger(o.walkers) || o.walkers < 1 || o.walkers > 32) {
+      throw new EngineError(`Engine.create: walkers must be an integer 1..32, got ${o.walkers}`, 'BAD_GEOMETRY');
+    }
     const core = await instantiateCore(o.build);
     const frames = Math.ceil(o.physMemBytes / 4096);
     const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, o.faultRingEntries,
       o.batchCapacity, iotlb.sets, iotlb.ways, Replacement[iotlb.replacement ?? 'lru'], walk.sets, walk.ways,
-      nested.sets, nested.ways, o.rangeProbeLimit ?? 0);
-    if (rc === -1) throw new EngineError('Engine.create: bad geometry (sets must be powers of two, ways 1..64, paBits 32..46, counts > 0)', 'BAD_GEOMETRY');
+      nested.sets, nested.ways, o.rangeProbeLimit ?? 0, o.walkers);
+    if (rc === -1) throw new EngineError('Engine.create: bad geometry (sets must be powers of two, ways 1..64, paBits 32..46, walkers 1..32, counts > 0)', 'BAD_GEOMETRY');
     if (rc === -2) throw new EngineError('Engine.create: the configuration does not fit in 4 GiB of Wasm memory', 'NO_MEMORY');
     return new Engine(core, o);
   }

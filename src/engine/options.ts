@@ -27,6 +27,13 @@ export interface EngineOptions {
   walkCache?: CacheGeometry | false;
   /** Parent translations of stage-1 table pages; `false` turns it off. */
   nestedTableCache?: CacheGeometry | false;
+  /**
+   * Page walks in flight at once, 1..32 (default 24): misses of one space are walked
+   * together, like a hardware walker with that many slots. More overlap more memory
+   * latency; the walks of one group do not see each other's walk-cache fills, so
+   * walk-cache counters depend on it (deterministically).
+   */
+  walkers?: number;
   /** Probes above which a ranged invalidation sweeps instead (default: IOTLB sets). */
   rangeProbeLimit?: number;
   /** Where the engine puts the tables it owns (host physical); default: the top half of the space. */
@@ -44,6 +51,7 @@ export const DEFAULTS = {
   maxAllocators: 64,
   faultRingEntries: 4096,
   batchCapacity: 4096,
+  walkers: 24,
   iotlb: { sets: 4096, ways: 4, replacement: 'lru' as ReplacementName },
   walkCache: { sets: 64, ways: 4 },
   nestedTableCache: { sets: 256, ways: 4 },

@@ -13,7 +13,7 @@ export interface CoreExports {
   memory: WebAssembly.Memory;
   init(physBits: number, frames: number, spaces: number, groups: number, allocators: number, faults: number,
     batch: number, iotlbSets: number, iotlbWays: number, policy: number, walkSets: number, walkWays: number,
-    tableSets: number, tableWays: number, probeLimit: number): number;
+    tableSets: number, tableWays: number, probeLimit: number, walkers: number): number;
   translateBatch(count: number): number;
   translateOne(space: number, iovaLow: number, iovaHigh: number, access: number): number;
   lastPerms(): number;

@@ -44,21 +44,23 @@ export interface CacheSetup {
 }
 
 /** Caches small enough that a short sequence evicts, with each replacement policy. */
-function tiny(replacement: 'lru' | 'random' | 'round-robin', rangeProbeLimit?: number): EngineOptions {
+function tiny(replacement: 'lru' | 'random' | 'round-robin', rangeProbeLimit?: number, walkers?: number): EngineOptions {
   return {
     iotlb: { sets: 4, ways: 2, replacement },
     walkCache: { sets: 2, ways: 2 },
     nestedTableCache: { sets: 2, ways: 2 },
     ...(rangeProbeLimit === undefined ? {} : { rangeProbeLimit }),
+    ...(walkers === undefined ? {} : { walkers }),
   };
 }
 
 export const CACHE_SETUPS: CacheSetup[] = [
-  { name: 'caches off', options: { iotlb: false, walkCache: false, nestedTableCache: false } },
+  { name: 'caches off, 32 walkers', options: { iotlb: false, walkCache: false, nestedTableCache: false, walkers: 32 } },
   // A probe limit of 2 sends almost every ranged invalidation down the sweep path;
   // the default (the IOTLB's set count, 4) keeps small ranges on the probe path.
-  { name: 'tiny lru caches, probe limit 2', options: tiny('lru', 2) },
-  { name: 'tiny random caches, default probe limit', options: tiny('random') },
+  // Walker counts: one walk at a time, and a few (batches are bigger than that).
+  { name: 'tiny lru caches, probe limit 2, 1 walker', options: tiny('lru', 2, 1) },
+  { name: 'tiny random caches, default probe limit, 3 walkers', options: tiny('random', undefined, 3) },
   { name: 'tiny round-robin caches, probe limit 2', options: tiny('round-robin', 2) },
   // Nothing is evicted: a missing invalidation stays visible for the whole sequence.
   { name: 'default caches', options: {} },
