@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
 import * as MK from '../../src/vendor/mock/index.js';
 import * as AH from './access-helpers.js';
-import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, MAP_RW, PAGE } from './helpers.js';
+import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';
 
@@ -55,7 +55,7 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
   });
 
   const mapAny = (start: number, length: number, iova?: bigint) =>
-    variant.file ? mapFile(h, ioas, mfd, start, length, iova) : h.map(ioas, buffer + start, length, iova);
+    variant.file ? h.mapFile(ioas, mfd, start, length, iova) : h.map(ioas, buffer + start, length, iova);
 
   /** check_mock_iova for every domain: anonymous memory through MD_CHECK_MAP, memfd through a device read. */
   const checkIova = (start: number, iova: bigint, length: number) => {
@@ -74,13 +74,13 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
 
   it('basic', () => {
     if (variant.file) {
-      const r = mapFile(h, ioas, mfd, 0, PAGE);
+      const r = h.mapFile(ioas, mfd, 0, PAGE);
       expectOk(r.rc);
       checkIova(0, r.iova, PAGE);
       const other = h.sys.memfdCreate(bufSize);
-      expectErrno(U.EINVAL, mapFile(h, ioas, other, 0, bufSize + 1).rc);
+      expectErrno(U.EINVAL, h.mapFile(ioas, other, 0, bufSize + 1).rc);
       expectOk(h.sys.ftruncate(other, 0));
-      expectErrno(U.EINVAL, mapFile(h, ioas, other, 0, bufSize).rc);
+      expectErrno(U.EINVAL, h.mapFile(ioas, other, 0, bufSize).rc);
       return;
     }
     const r = h.map(ioas, buffer, PAGE);
@@ -91,6 +91,24 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
     expectErrno(U.EFAULT, h.map(ioas, region, bufSize).rc);
     expectOk(h.sys.mem.free(region, bufSize / 2));
     expectErrno(U.EFAULT, h.map(ioas, region, bufSize).rc);
+  });
+
+  it('ro_unshare', () => {
+    // The kernel maps its own executable (a read-only file) privately; a memfd with
+    // content stands in for it. The fd is closed right after the mmap, as there.
+    const fd = h.sys.memfdCreate(PAGE);
+    expect(h.sys.mem.write(h.arg + PAGE, new Uint8Array(PAGE).fill(0x7f)).ok).toBe(true);
+    expect(h.sys.write(fd, h.arg + PAGE, PAGE)).toBe(PAGE);
+    const buf = h.sys.mmap(PAGE, U.PROT_READ | U.PROT_WRITE, U.MAP_PRIVATE, fd, 0);
+    expect(buf).toBeGreaterThan(0);
+    expectOk(h.sys.close(fd));
+    // A write after a read-only pin must not change the page the domain maps.
+    const r = h.map(ioas, buf, PAGE, undefined, U.IOMMU_IOAS_MAP_READABLE);
+    expectOk(r.rc);
+    for (const d of doms) expectOk(MH.checkMap(h, d.hwpt, r.iova, PAGE, buf));
+    expect(h.sys.mem.write(buf, new Uint8Array(PAGE).fill(1)).ok).toBe(true);
+    for (const d of doms) expectOk(MH.checkMap(h, d.hwpt, r.iova, PAGE, buf));
+    expectOk(h.sys.munmap(buf, PAGE));
   });
 
   const allAligns = (withCopyDomain: boolean) => {
@@ -125,7 +143,7 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
     h.sys.lseek(file, 0);
     expect(h.sys.write(file, buf, BUFFER_SIZE)).toBe(BUFFER_SIZE);
     const mapSource = (id: number) => {
-      const r = variant.file ? mapFile(h, id, file, 0, BUFFER_SIZE) : h.map(id, buf, BUFFER_SIZE);
+      const r = variant.file ? h.mapFile(id, file, 0, BUFFER_SIZE) : h.map(id, buf, BUFFER_SIZE);
       expectOk(r.rc);
       return r.iova;
     };
@@ -213,18 +231,6 @@ describe.each(VARIANTS)('fixture iommufd_mock_domain ($name)', (variant) => {
     }
   });
 });
-
-function mapFile(h: Harness, ioas: number, fd: number, start: number, length: number, iova?: bigint) {
-  const r = h.call(U.IOMMU_IOAS_MAP_FILE, U.IommuIoasMapFile, {
-    ioas_id: ioas,
-    fd,
-    start: BigInt(start),
-    length: BigInt(length),
-    iova: iova ?? 0n,
-    flags: MAP_RW | (iova === undefined ? 0 : U.IOMMU_IOAS_MAP_FIXED_IOVA),
-  });
-  return { rc: r.rc, iova: r.out.iova };
-}
 
 function readFile(h: Harness, fd: number, start: number, length: number): Uint8Array {
   const at = h.sys.mem.alloc(length);
