@@ -100,6 +100,21 @@ describe('typed API', () => {
     expectError(() => fd.ioasCopy({ dstIoasId: other, srcIoasId: ioas, srcIova: iova + 0x10000n, length: BigInt(PAGE) }), 'ENOENT', 'IOMMU_IOAS_COPY');
   });
 
+  it('MockSelftest dma-buf: dmabufGet gives an fd for ioasMapFile, dmabufRevoke takes it back', () => {
+    const ioas = fd.ioasAlloc();
+    const dfd = mock.dmabufGet(3000);
+    expect(sys.openFds()).toContain(dfd);
+    fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) });
+    expect(ioasOf(ioas).iopt.areas[0].pages.source).toBe('dmabuf');
+    mock.dmabufRevoke(dfd, true);
+    expect(ioasOf(ioas).iopt.areas[0].pages.revoked).toBe(true);
+    expectError(() => fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) }), 'ENODEV', 'IOMMU_IOAS_MAP_FILE');
+    mock.dmabufRevoke(dfd, false);
+    fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) });
+    expectError(() => mock.dmabufGet(0), 'EINVAL', 'IOMMU_TEST_OP_DMABUF_GET');
+    expectError(() => mock.dmabufRevoke(99, true), 'EBADF', 'IOMMU_TEST_OP_DMABUF_REVOKE');
+  });
+
   it('ioasIovaRanges grows its array after EMSGSIZE; ioasAllowIovas sets the allowed list', () => {
     const ioas = fd.ioasAlloc();
     expect(fd.ioasIovaRanges(ioas)).toEqual({ ranges: [{ start: 0n, last: U.U64_MAX }], alignment: 1n });
