@@ -51,6 +51,8 @@ describe('typed API', () => {
     expect(Root.IommuIoasMap.sizeof).toBe(40);
     expect(Root.IOMMU_IOAS_MAP).toBe(0x3b85);
     expect(Root.Engine).toBeDefined();
+    expect([Root.PROT_READ, Root.PROT_WRITE, Root.MAP_SHARED, Root.MAP_PRIVATE]).toEqual([1, 2, 1, 2]);
+    expect(Root.DmaBuf).toBe(U.DmaBuf);
   });
 
   it('ioasAlloc / destroy round-trip through the object table; errors carry errno', () => {
