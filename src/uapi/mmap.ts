@@ -39,15 +39,19 @@ export function mmap(mem: UserMemory, file: OpenFile | undefined, args: MmapArgs
   if (flags & MAP_FIXED) return -EINVAL;
   const shared = type !== MAP_PRIVATE;
 
-  let addr: number | undefined;
-  if (anonymous) addr = mem.map(length, prot, () => null);
-  else if (file!.kind === 'memfd') addr = mapFile(mem, file!.file, length, prot, shared, Number(offset / BigInt(PAGE)));
-  else if (file!.kind === 'iommufd') return mapDriverRegion(mem, file!.ctx, length, prot, shared, offset);
-  // A dma-buf whose exporter has no mmap of its own.
-  else if (file!.kind === 'dmabuf') return -EINVAL;
-  // Anonymous-inode files (fault queues, vEVENTQs, accesses) have no mmap.
-  else return -ENODEV;
-  return addr ?? -ENOMEM;
+  if (anonymous || !file) return mem.map(length, prot, () => null) ?? -ENOMEM;
+  switch (file.kind) {
+    case 'memfd':
+      return mapFile(mem, file.file, length, prot, shared, Number(offset / BigInt(PAGE))) ?? -ENOMEM;
+    case 'iommufd':
+      return mapDriverRegion(mem, file.ctx, length, prot, shared, offset);
+    case 'dmabuf':
+      // The test exporter has no mmap of its own.
+      return -EINVAL;
+    default:
+      // Anonymous-inode files (fault queues, vEVENTQs, accesses) have no mmap.
+      return -ENODEV;
+  }
 }
 
 function mapFile(mem: UserMemory, file: MemFile, length: number, prot: number, shared: boolean, firstPage: number): number | undefined {
