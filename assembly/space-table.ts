@@ -103,13 +103,26 @@ export function setSpaceRoot(space: u32, root: u64): i32 {
   return 0;
 }
 
+/**
+ * Switches A/D tracking and the stale check. Switching A/D drops everything cached
+ * for the space and, through thresholds, for its nested children (a new epoch,
+ * counted as no invalidation): an IOTLB entry filled without tracking carries W
+ * whatever D says and was filled by a walk that set no A, and a walk-cache entry
+ * would let a walk skip A bits above it — so after the switch every translation
+ * walks once and sets what the oracle sets (docs/formats.md).
+ */
 export function setSpaceOptions(space: u32, options: u32): i32 {
   if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
   const at = spaceAt(space);
-  let flags = load<u8>(at + S_FLAGS) & ~(FLAG_AD | FLAG_STALE_CHECK);
+  const old = load<u8>(at + S_FLAGS);
+  let flags = old & ~(FLAG_AD | FLAG_STALE_CHECK);
   if (options & OPTION_AD) flags |= FLAG_AD;
   if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
   store<u8>(at + S_FLAGS, flags);
+  if ((old ^ flags) & FLAG_AD) {
+    store<u32>(at + S_EPOCH, nextEpoch());
+    store<u64>(at + S_SIZE_MASK, 0);
+  }
   noteSpaceChange();
   return 0;
 }
