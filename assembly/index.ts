@@ -17,6 +17,7 @@ import { mapRange, unmapRange, BUILD_BAD_SPACE } from './build';
 import { spaceOwned } from './space-table';
 import { setRangeProbeLimit } from './invalidate';
 import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
+export { faultsLost } from './faults';
 import { COUNTER_COUNT } from './counters';
 export { syncCounters, resetCounters } from './counters';
 import { walkDetailed } from './translate';

@@ -215,9 +215,18 @@ export class Engine {
     this.core.resetCounters();
   }
 
-  /** Fault records produced since the last drain (oldest first). */
+  /**
+   * Fault records produced since the last drain (oldest first). When the ring was
+   * full the newest faults were dropped: `sequence` numbers every fault raised, so
+   * a jump between consecutive records is the number lost there (see faultsLost).
+   */
   drainFaults(): FaultRecord[] {
     return readFaults(this.core, this.views.get());
+  }
+
+  /** Fault records dropped because the ring was full, since creation (resetCounters leaves it). */
+  faultsLost(): number {
+    return this.core.faultsLost() >>> 0;
   }
 
   /** Bytes of linear memory the engine uses besides the frame pool (simulated physical memory). */

@@ -52,6 +52,7 @@ export interface CoreExports {
   faultsProduced(): number;
   faultsTaken(): number;
   faultsConsume(n: number): void;
+  faultsLost(): number;
   batchSize(): number;
   batchIova(): number;
   batchSpace(): number;
