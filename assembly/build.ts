@@ -1,10 +1,12 @@
 // The builder: map and unmap ranges into tables the engine owns, the way a kernel's
 // io-pgtable code does. Picks the largest page the alignment and length allow,
-// splits a large page on a partial unmap and frees tables that become empty. It never
+// splits a large page on a partial unmap and frees tables that become empty. It
+// follows and frees only tables the space's allocator handed to that space: the
+// tables may sit in guest RAM, where a guest can rewrite any pointer. It never
 // touches a cache: invalidation is the caller's job, as it is a driver's.
 import { paBits } from './layout';
 import { spaceAt, S_LEVELS, S_ROOT, S_ALLOCATOR, S_PARENT } from './spaces';
-import { allocTable, freeTable, hostFrameFor, NO_PAGE } from './allocators';
+import { allocTable, freeTable, tableOwned, hostFrameFor, allocFailure, NO_PAGE, ALLOC_NO_RECORDS } from './allocators';
 import { levelShift } from './formats/common';
 import { count, C_PAGES_SPLIT } from './counters';
 
@@ -13,9 +15,25 @@ export const BUILD_EXISTS: i32 = -1;
 export const BUILD_NO_MEMORY: i32 = -2;
 export const BUILD_BAD_RANGE: i32 = -3;
 export const BUILD_BAD_SPACE: i32 = -4;
+/**
+ * A table pointer in the space's tables names a page its allocator did not hand to
+ * the space (a double free or a foreign page: somebody rewrote an engine-owned table,
+ * e.g. a guest writing the stage-1 tables in its RAM). The builder neither follows
+ * nor frees such a page.
+ */
+export const BUILD_BAD_TABLE: i32 = -5;
+/** The table-record region (engine metadata for table pages) is full. */
+export const BUILD_NO_RECORDS: i32 = -6;
 
 /** Set when a split during unmap could not get a table page. */
 let unmapOutOfMemory = false;
+/** Set when unmap met a table pointer the space does not own. */
+let unmapBadTable = false;
+
+/** The code for an allocTable that returned NO_PAGE. */
+@inline function noPage(): i32 {
+  return allocFailure == ALLOC_NO_RECORDS ? BUILD_NO_RECORDS : BUILD_NO_MEMORY;
+}
 
 @inline function tableSpaceOf(space: u32): i32 { return load<i32>(spaceAt(space) + S_PARENT); }
 
@@ -47,13 +65,14 @@ function mapPage<F>(f: F, space: u32, iova: u64, pa: u64, leafLevel: u32, perms:
       return BUILD_OK;
     }
     if (!f.present(pte)) {
-      const child = allocTable(allocator);
-      if (child == NO_PAGE) return BUILD_NO_MEMORY;
+      const child = allocTable(allocator, space);
+      if (child == NO_PAGE) return noPage();
       store<u64>(slot, f.makeTable(child));
       table = child;
     } else {
       if (f.isLeaf(pte, level)) return BUILD_EXISTS;
       table = f.tableAddr(pte);
+      if (!tableOwned(allocator, space, table)) return BUILD_BAD_TABLE;
     }
     level--;
   }
@@ -85,8 +104,8 @@ function tableIsEmpty<F>(f: F, frame: usize): bool {
 }
 
 /** Replaces a large leaf by a table of 512 leaves one level down with the same permissions. */
-function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, slot: usize, pte: u64, level: u32): bool {
-  const child = allocTable(allocator);
+function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, space: u32, slot: usize, pte: u64, level: u32): bool {
+  const child = allocTable(allocator, space);
   if (child == NO_PAGE) return false;
   const frame = hostFrameFor(tableSpace, child);
   if (!frame) return false;
@@ -102,7 +121,7 @@ function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, slot: usize, pte: u
 }
 
 /** Unmaps [first, last] within the table at `level` covering them; returns the bytes unmapped. */
-function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, table: u64, level: u32, first: u64, last: u64): u64 {
+function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, space: u32, table: u64, level: u32, first: u64, last: u64): u64 {
   const frame = hostFrameFor(tableSpace, table);
   if (!frame) return 0;
   const shift = <u64>levelShift(level);
@@ -121,7 +140,7 @@ function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, table: u64, level: u3
         if (at == entryStart && chunkLast == entryLast) {
           store<u64>(slot, 0);
           unmapped += span;
-        } else if (splitLeaf(f, tableSpace, allocator, slot, pte, level)) {
+        } else if (splitLeaf(f, tableSpace, allocator, space, slot, pte, level)) {
           descend = true;
         } else {
           unmapOutOfMemory = true;
@@ -129,11 +148,16 @@ function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, table: u64, level: u3
       }
       if (descend) {
         const child = f.tableAddr(load<u64>(slot));
-        unmapped += unmapIn(f, tableSpace, allocator, child, level - 1, at, chunkLast);
-        const childFrame = hostFrameFor(tableSpace, child);
-        if (childFrame && tableIsEmpty(f, childFrame)) {
-          store<u64>(slot, 0);
-          freeTable(allocator, child);
+        if (!tableOwned(allocator, space, child)) {
+          unmapBadTable = true;
+        } else {
+          unmapped += unmapIn(f, tableSpace, allocator, space, child, level - 1, at, chunkLast);
+          // An unreachable child stays linked: whether it is empty cannot be known.
+          const childFrame = hostFrameFor(tableSpace, child);
+          if (childFrame && tableIsEmpty(f, childFrame)) {
+            store<u64>(slot, 0);
+            freeTable(allocator, space, child);
+          }
         }
       }
     }
@@ -145,7 +169,9 @@ function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, table: u64, level: u3
 
 /**
  * Unmaps whatever is mapped in [iova, iova+size); returns the bytes unmapped, or a
- * negative BUILD_* code (a split that ran out of table memory leaves the rest mapped).
+ * negative BUILD_* code: a split that ran out of table memory leaves the rest mapped
+ * (BUILD_NO_MEMORY / BUILD_NO_RECORDS), a table the space does not own is skipped
+ * with what it maps (BUILD_BAD_TABLE); everything else in the range is unmapped.
  */
 export function unmapRange<F>(f: F, space: u32, iova: u64, size: u64): i64 {
   const sp = spaceAt(space);
@@ -154,23 +180,8 @@ export function unmapRange<F>(f: F, space: u32, iova: u64, size: u64): i64 {
   const last = iova + size - 1;
   if (last < iova || !f.rangeOk(iova, last, levels)) return BUILD_BAD_RANGE;
   unmapOutOfMemory = false;
-  const unmapped = unmapIn(f, tableSpaceOf(space), load<u32>(sp + S_ALLOCATOR), load<u64>(sp + S_ROOT), levels - 1, iova, last);
-  return unmapOutOfMemory ? BUILD_NO_MEMORY : <i64>unmapped;
-}
-
-function freeTree<F>(f: F, tableSpace: i32, allocator: u32, table: u64, level: u32): void {
-  const frame = hostFrameFor(tableSpace, table);
-  if (frame && level > 0) {
-    for (let i: usize = 0; i < 512; i++) {
-      const pte = load<u64>(frame + (i << 3));
-      if (f.present(pte) && !f.isLeaf(pte, level)) freeTree(f, tableSpace, allocator, f.tableAddr(pte), level - 1);
-    }
-  }
-  freeTable(allocator, table);
-}
-
-/** Returns every table of an owned space, root included, to its allocator. */
-export function freeTables<F>(f: F, space: u32): void {
-  const sp = spaceAt(space);
-  freeTree(f, tableSpaceOf(space), load<u32>(sp + S_ALLOCATOR), load<u64>(sp + S_ROOT), <u32>load<u8>(sp + S_LEVELS) - 1);
+  unmapBadTable = false;
+  const unmapped = unmapIn(f, tableSpaceOf(space), load<u32>(sp + S_ALLOCATOR), space, load<u64>(sp + S_ROOT), levels - 1, iova, last);
+  if (unmapOutOfMemory) return noPage();
+  return unmapBadTable ? BUILD_BAD_TABLE : <i64>unmapped;
 }

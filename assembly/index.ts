@@ -18,6 +18,7 @@ import { spaceOwned } from './space-table';
 import { setRangeProbeLimit } from './invalidate';
 import { MAX_LANES, setWalkerLanes } from './walker/lane';
 import { faultsWritten, faultsConsumed, consumeFaults } from './faults';
+export { faultsLost } from './faults';
 import { COUNTER_COUNT } from './counters';
 export { syncCounters, resetCounters } from './counters';
 import { walkDetailed } from './translate';
@@ -27,13 +28,16 @@ export {
   translateBatch, translateOne, lastPerms, lastShift, lastLevel, lastGpa, lastFault, lastAddr, lastStage,
 } from './translate';
 export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceRoot } from './space-table';
-export { allocatorCreate } from './allocators';
+export { allocatorCreate, allocatorPages, allocatorPagesInUse, allocatorPagesFree } from './allocators';
+export { tableRecordsLeft } from './table-records';
 export { invalidateRange, invalidateSpace, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
 export { resolveThroughSpace } from './resolve';
 
 const INIT_OK: i32 = 0;
 const INIT_BAD_GEOMETRY: i32 = -1;
 const INIT_NO_MEMORY: i32 = -2;
+const MAX_SPACES: u32 = 1 << 24;
+const MAX_TABLE_RECORDS: u32 = 1 << 28;
 
 let initialised = false;
 
@@ -41,21 +45,25 @@ let initialised = false;
 
 /**
  * Lays out memory and grows it once. Geometry: sets are powers of two (0 = cache
- * off), ways 1..64. `physBits` 32..46. Returns 0 or a negative code.
+ * off), ways 1..64. `physBits` 32..46. `tableRecords`: u32 records for the pages
+ * table allocators hand out (table-records.ts). Returns 0 or a negative code.
  */
 export function init(
-  physBits: u32, frames: u32, spaces: u32, groups: u32, allocators: u32, faults: u32, batch: u32,
+  physBits: u32, frames: u32, spaces: u32, groups: u32, allocators: u32, tableRecords: u32, faults: u32, batch: u32,
   iotlbSets: u32, iotlbWays: u32, policy: u32, walkSets: u32, walkWays: u32, tableSets: u32, tableWays: u32,
   probeLimit: u32, walkers: u32,
 ): i32 {
   if (initialised) return INIT_BAD_GEOMETRY;
   if (physBits < 32 || physBits > 46 || spaces == 0 || groups == 0 || allocators == 0 || faults == 0 || batch == 0) return INIT_BAD_GEOMETRY;
-  if (policy > 2 || walkers == 0 || walkers > MAX_LANES) return INIT_BAD_GEOMETRY;
+  // Table records hold a space id + 1 below bit 31; 2^24 spaces are already 1 GiB of space records.
+  if (policy > 2 || spaces > MAX_SPACES || walkers == 0 || walkers > MAX_LANES) return INIT_BAD_GEOMETRY;
+  // Records past this could not fit with anything else (and would wrap the layout arithmetic).
+  if (tableRecords > MAX_TABLE_RECORDS) return INIT_NO_MEMORY;
   if (iotlbSets && (!isPowerOfTwo(iotlbSets) || iotlbWays == 0 || iotlbWays > 64)) return INIT_BAD_GEOMETRY;
   if (walkSets && (!isPowerOfTwo(walkSets) || walkWays == 0 || walkWays > 64)) return INIT_BAD_GEOMETRY;
   if (tableSets && (!isPowerOfTwo(tableSets) || tableWays == 0 || tableWays > 64)) return INIT_BAD_GEOMETRY;
   const span = cacheSpan(iotlbSets, iotlbWays, walkSets, walkWays, tableSets, tableWays);
-  const end = computeLayout(__heap_base, spaces, groups, allocators, faults, batch, span, physBits, frames);
+  const end = computeLayout(__heap_base, spaces, groups, allocators, tableRecords, faults, batch, span, physBits, frames);
   const pagesNeeded = <i32>((end + 0xFFFF) >> 16);
   const pagesNow = memory.size();
   if (pagesNeeded > pagesNow && memory.grow(pagesNeeded - pagesNow) < 0) return INIT_NO_MEMORY;

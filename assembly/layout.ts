@@ -2,7 +2,7 @@
 // before it, once, at engine creation (`computeLayout`). Regions never move and
 // memory never grows afterwards, so TypeScript views made at creation stay valid.
 //
-//   COUNTERS | SPACES | GROUPS | ALLOCATORS | CACHE DESCRIPTORS | FAULT RING |
+//   COUNTERS | SPACES | GROUPS | ALLOCATORS | TABLE RECORDS | CACHE DESCRIPTORS | FAULT RING |
 //   BATCH (iova, space, access, out, status) | IOTLB | IOTLB RR | WALK CACHES (per level) |
 //   NESTED TABLE CACHE | FRAME DIRECTORY L1 | FRAME POOL (simulated physical memory)
 
@@ -12,7 +12,8 @@ export const PAGE_SIZE: u32 = 4096;
 export const COUNTER_SLOTS: u32 = 64;
 export const SPACE_RECORD: u32 = 64;
 export const GROUP_RECORD: u32 = 8;
-export const ALLOCATOR_RECORD: u32 = 32;
+/** An allocator: 40 bytes of state and the first record of each of its 22 record chunks. */
+export const ALLOCATOR_RECORD: u32 = 128;
 export const CACHE_DESCRIPTOR: u32 = 32;
 export const CACHE_ENTRY: u32 = 32;
 export const FAULT_RECORD: u32 = 32;
@@ -32,6 +33,9 @@ export let groupsBase: usize = 0;
 export let maxGroups: u32 = 0;
 export let allocatorsBase: usize = 0;
 export let maxAllocators: u32 = 0;
+/** u32 records of the table pages allocators hand out (table-records.ts). */
+export let tableRecordsBase: usize = 0;
+export let tableRecordsCapacity: u32 = 0;
 export let cacheDescBase: usize = 0;
 export let faultRingBase: usize = 0;
 export let faultRingCapacity: u32 = 0;
@@ -58,7 +62,7 @@ export let paBits: u32 = 40;
  * the span reserved here.
  */
 export function computeLayout(
-  start: usize, spaces: u32, groups: u32, allocators: u32, faults: u32, batch: u32,
+  start: usize, spaces: u32, groups: u32, allocators: u32, tableRecords: u32, faults: u32, batch: u32,
   cacheSpan: usize, physBits: u32, frames: u32,
 ): usize {
   let at = alignUp(start, 64);
@@ -66,6 +70,7 @@ export function computeLayout(
   spacesBase = at; maxSpaces = spaces; at += <usize>spaces * SPACE_RECORD;
   groupsBase = at; maxGroups = groups; at += <usize>groups * GROUP_RECORD;
   allocatorsBase = at; maxAllocators = allocators; at += <usize>allocators * ALLOCATOR_RECORD;
+  tableRecordsBase = at; tableRecordsCapacity = tableRecords; at += <usize>tableRecords * 4;
   cacheDescBase = at; at += CACHE_COUNT * CACHE_DESCRIPTOR;
   faultRingBase = at; faultRingCapacity = faults; at += <usize>faults * FAULT_RECORD;
   at = alignUp(at, 64);

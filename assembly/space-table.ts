@@ -7,11 +7,10 @@ import {
   S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_IN_USE, FLAG_AD, FLAG_STALE_CHECK,
   NO_PARENT, noteSpaceChange,
 } from './spaces';
-import { allocatorValid, allocatorTableSpace, allocTable, NO_PAGE } from './allocators';
-import { levelsSupported, FORMAT_X86_64 } from './formats/ids';
-import { X86_64_FORMAT } from './formats/x86-64';
-import { VTD_SS_FORMAT } from './formats/vtd-ss';
-import { freeTables } from './build';
+import {
+  allocatorValid, allocatorTableSpace, allocTable, freeAllOf, allocFailure, NO_PAGE, ALLOC_NO_RECORDS,
+} from './allocators';
+import { levelsSupported } from './formats/ids';
 
 export const FLAG_OWNED: u8 = 8;
 
@@ -19,6 +18,8 @@ export const SPACE_BAD_ARGUMENT: i32 = -1;
 export const SPACE_NONE_FREE: i32 = -2;
 export const SPACE_NO_MEMORY: i32 = -3;
 export const SPACE_BUSY: i32 = -4;
+/** The table-record region (engine metadata for table pages) is full. */
+export const SPACE_NO_RECORDS: i32 = -5;
 
 /** Option bits of createSpace, as TypeScript passes them. */
 export const OPTION_AD: u32 = 1;
@@ -42,8 +43,8 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   if (id == maxSpaces) return SPACE_NONE_FREE;
   let tableRoot = root;
   if (owned) {
-    tableRoot = allocTable(allocator);
-    if (tableRoot == NO_PAGE) return SPACE_NO_MEMORY;
+    tableRoot = allocTable(allocator, id);
+    if (tableRoot == NO_PAGE) return allocFailure == ALLOC_NO_RECORDS ? SPACE_NO_RECORDS : SPACE_NO_MEMORY;
   }
   const at = spaceAt(id);
   let flags: u8 = FLAG_IN_USE;
@@ -78,10 +79,9 @@ export function destroySpace(space: u32): i32 {
   if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
   const at = spaceAt(space);
   if (load<u32>(at + S_CHILDREN)) return SPACE_BUSY;
-  if (load<u8>(at + S_FLAGS) & FLAG_OWNED) {
-    if (load<u8>(at + S_FORMAT) == FORMAT_X86_64) freeTables(X86_64_FORMAT, space);
-    else freeTables(VTD_SS_FORMAT, space);
-  }
+  // By the allocator's records, not by walking the tables: those may be unreachable
+  // (guest RAM the parent unmapped) or rewritten by a guest.
+  if (load<u8>(at + S_FLAGS) & FLAG_OWNED) freeAllOf(load<u32>(at + S_ALLOCATOR), space);
   const parent = load<i32>(at + S_PARENT);
   if (parent != NO_PARENT) {
     const p = spaceAt(<u32>parent) + S_CHILDREN;
@@ -103,13 +103,26 @@ export function setSpaceRoot(space: u32, root: u64): i32 {
   return 0;
 }
 
+/**
+ * Switches A/D tracking and the stale check. Switching A/D drops everything cached
+ * for the space and, through thresholds, for its nested children (a new epoch,
+ * counted as no invalidation): an IOTLB entry filled without tracking carries W
+ * whatever D says and was filled by a walk that set no A, and a walk-cache entry
+ * would let a walk skip A bits above it — so after the switch every translation
+ * walks once and sets what the oracle sets (docs/formats.md).
+ */
 export function setSpaceOptions(space: u32, options: u32): i32 {
   if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
   const at = spaceAt(space);
-  let flags = load<u8>(at + S_FLAGS) & ~(FLAG_AD | FLAG_STALE_CHECK);
+  const old = load<u8>(at + S_FLAGS);
+  let flags = old & ~(FLAG_AD | FLAG_STALE_CHECK);
   if (options & OPTION_AD) flags |= FLAG_AD;
   if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
   store<u8>(at + S_FLAGS, flags);
+  if ((old ^ flags) & FLAG_AD) {
+    store<u32>(at + S_EPOCH, nextEpoch());
+    store<u64>(at + S_SIZE_MASK, 0);
+  }
   noteSpaceChange();
   return 0;
 }

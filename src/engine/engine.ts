@@ -85,10 +85,11 @@ export class Engine {
     }
     const core = await instantiateCore(o.build);
     const frames = Math.ceil(o.physMemBytes / 4096);
-    const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, o.faultRingEntries,
+    const tableRecords = o.tablePageRecords ?? 2 * frames + 1024 * o.maxAllocators;
+    const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, tableRecords, o.faultRingEntries,
       o.batchCapacity, iotlb.sets, iotlb.ways, Replacement[iotlb.replacement ?? 'lru'], walk.sets, walk.ways,
       nested.sets, nested.ways, o.rangeProbeLimit ?? 0, o.walkers);
-    if (rc === -1) throw new EngineError('Engine.create: bad geometry (sets must be powers of two, ways 1..64, paBits 32..46, walkers 1..32, counts > 0)', 'BAD_GEOMETRY');
+    if (rc === -1) throw new EngineError('Engine.create: bad geometry (sets must be powers of two, ways 1..64, paBits 32..46, walkers 1..32, counts > 0, at most 2^24 spaces)', 'BAD_GEOMETRY');
     if (rc === -2) throw new EngineError('Engine.create: the configuration does not fit in 4 GiB of Wasm memory', 'NO_MEMORY');
     return new Engine(core, o);
   }
@@ -100,6 +101,18 @@ export class Engine {
     return id;
   }
 
+  /** What an allocator holds: pages in its range, pages spaces hold, pages on its free list. */
+  allocatorStats(allocator: number): { pages: number; inUse: number; free: number } {
+    const pages = this.core.allocatorPages(allocator);
+    if (pages < 0) throw new EngineError(`allocatorStats: no allocator ${allocator}`, 'BAD_ARGUMENT');
+    return { pages, inUse: this.core.allocatorPagesInUse(allocator), free: this.core.allocatorPagesFree(allocator) };
+  }
+
+  /** Table-page records not yet taken by any allocator (EngineOptions.tablePageRecords). */
+  tableRecordsLeft(): number {
+    return this.core.tableRecordsLeft();
+  }
+
   createSpace(options: SpaceOptions): number {
     const format = FormatId[options.format];
     if (!format) throw new EngineError(`createSpace: unknown format ${String(options.format)}`, 'BAD_ARGUMENT');
@@ -108,8 +121,9 @@ export class Engine {
     const flags = (options.ad ? 1 : 0) | (options.staleCheck ? 2 : 0);
     const id = this.core.createSpace(format, options.levels, parent, options.group ?? 0, allocator, flags, options.root ?? NO_ROOT);
     if (id >= 0) return id;
-    const why = ['', 'bad arguments (format/levels, group, parent, allocator or root alignment)', 'no free space slot', 'out of table memory', 'space busy'][-id];
-    throw new EngineError(`createSpace: ${why}`, id === -3 ? 'NO_MEMORY' : 'BAD_ARGUMENT');
+    const why = ['', 'bad arguments (format/levels, group, parent, allocator or root alignment)', 'no free space slot', 'out of table memory',
+      'space busy', 'out of table-page records (EngineOptions.tablePageRecords)'][-id];
+    throw new EngineError(`createSpace: ${why}`, id === -3 ? 'NO_MEMORY' : id === -5 ? 'NO_METADATA' : 'BAD_ARGUMENT');
   }
 
   destroySpace(space: number): void {
@@ -204,9 +218,18 @@ export class Engine {
     this.core.resetCounters();
   }
 
-  /** Fault records produced since the last drain (oldest first). */
+  /**
+   * Fault records produced since the last drain (oldest first). When the ring was
+   * full the newest faults were dropped: `sequence` numbers every fault raised, so
+   * a jump between consecutive records is the number lost there (see faultsLost).
+   */
   drainFaults(): FaultRecord[] {
     return readFaults(this.core, this.views.get());
+  }
+
+  /** Fault records dropped because the ring was full, since creation (resetCounters leaves it). */
+  faultsLost(): number {
+    return this.core.faultsLost() >>> 0;
   }
 
   /** Bytes of linear memory the engine uses besides the frame pool (simulated physical memory). */

@@ -12,6 +12,8 @@ const BUILD_CODES: Record<number, [string, string]> = {
   [-2]: ['NO_MEMORY', 'out of table or physical memory'],
   [-3]: ['BAD_RANGE', 'range is misaligned, empty, outside the input or output address space, or the permissions are not mappable'],
   [-4]: ['BAD_SPACE', 'no such space, or the space does not own its tables'],
+  [-5]: ['BAD_TABLE', 'a table pointer names a page the space\'s allocator did not hand to this space (double free or foreign page: an engine-owned table was rewritten); that page was neither followed nor freed'],
+  [-6]: ['NO_METADATA', 'out of table-page records (EngineOptions.tablePageRecords)'],
 };
 
 export function buildError(operation: string, code: number): EngineError {

@@ -11,6 +11,7 @@ export interface FaultRecord {
   stage: number;
   level: number;
   access: number;
+  /** Faults raised before this one, dropped ones included: a gap means records were lost. */
   sequence: number;
 }
 

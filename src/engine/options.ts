@@ -18,6 +18,13 @@ export interface EngineOptions {
   maxSpaces?: number;
   maxGroups?: number;
   maxAllocators?: number;
+  /**
+   * Engine metadata for table pages: one 4-byte record per page an allocator has
+   * handed out, taken in chunks of 1024, 2048, 4096, ... records as the allocator
+   * grows (fewer than 2n + 1024 for n pages). Default: twice the frame pool plus one
+   * first chunk per allocator, so the frame pool runs out first.
+   */
+  tablePageRecords?: number;
   faultRingEntries?: number;
   /** Requests one translateBatch call can take. */
   batchCapacity?: number;

@@ -11,7 +11,7 @@ export type BuildName = 'release' | 'debug' | (string & {});
 /** The exports of assembly/index.ts (docs/wasm-abi.md). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(physBits: number, frames: number, spaces: number, groups: number, allocators: number, faults: number,
+  init(physBits: number, frames: number, spaces: number, groups: number, allocators: number, tableRecords: number, faults: number,
     batch: number, iotlbSets: number, iotlbWays: number, policy: number, walkSets: number, walkWays: number,
     tableSets: number, tableWays: number, probeLimit: number, walkers: number): number;
   translateBatch(count: number): number;
@@ -30,6 +30,10 @@ export interface CoreExports {
   spaceRoot(space: number): bigint;
   spaceLive(space: number): number;
   allocatorCreate(base: bigint, limit: bigint, tableSpace: number): number;
+  allocatorPages(id: number): number;
+  allocatorPagesInUse(id: number): number;
+  allocatorPagesFree(id: number): number;
+  tableRecordsLeft(): number;
   invalidateRange(space: number, iova: bigint, bytes: bigint, leafOnly: number): void;
   invalidateSpace(space: number): void;
   invalidateWalkCaches(space: number): void;
@@ -48,6 +52,7 @@ export interface CoreExports {
   faultsProduced(): number;
   faultsTaken(): number;
   faultsConsume(n: number): void;
+  faultsLost(): number;
   batchSize(): number;
   batchIova(): number;
   batchSpace(): number;

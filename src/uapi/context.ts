@@ -3,9 +3,11 @@
 import type { Engine } from '../engine/engine.js';
 import type { AllocGuard } from './alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
+import type { DmaBuf } from './dmabuf.js';
 import type { FramePool } from './frame-pool.js';
 import type { IoasObject } from './ioas/ioas-object.js';
 import type { MemFile } from './memfd.js';
+import { MmapRegions } from './mmap-regions.js';
 import { ObjectTable, type IommufdObject } from './objects.js';
 import { TEST_MEMORY_LIMIT_DEFAULT } from './structs/test-cmd.js';
 import type { UserMemory } from './user-memory.js';
@@ -17,6 +19,10 @@ export interface ProcessServices {
   readonly pool: FramePool;
   /** The memfd behind `fd`, undefined when `fd` is open but not a memfd, null when not open. */
   memfdOf(fd: number): MemFile | undefined | null;
+  /** The dma-buf behind `fd`, undefined when `fd` is open but not a dma-buf, null when not open. */
+  dmaBufOf(fd: number): DmaBuf | undefined | null;
+  /** Puts a dma-buf in the fd table (the fd holds it); returns the fd. */
+  installDmaBuf(buf: DmaBuf): number;
   /** CAP_SYS_RESOURCE: needed to change the rlimit accounting mode. */
   readonly capSysResource: boolean;
   /** Puts an anonymous file in the fd table; returns the fd. */
@@ -46,17 +52,20 @@ export class IommufdContext {
   rlimitMode = RLIMIT_MODE_USER;
   /** IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, kept for the mock driver. */
   testMemoryLimit = TEST_MEMORY_LIMIT_DEFAULT;
+  /** Driver pages mmap can reach through this file. */
+  readonly mmaps: MmapRegions;
 
-  /** The /dev/iommu fd plus every fd an ioctl handed out (they keep the file alive). */
+  /** The /dev/iommu fd plus every fd an ioctl handed out and every mmap of it (they keep the file alive). */
   private refs = 1;
 
   constructor(readonly process: ProcessServices) {
     this.objects = new ObjectTable((obj) => this.forget(obj), process.guard);
+    this.mmaps = new MmapRegions(process.pool);
   }
 
   /** What vendors get while serving a call on this file. */
   get env(): VendorEnv {
-    return { mem: this.process.mem, engine: this.process.engine, guard: this.process.guard };
+    return { mem: this.process.mem, engine: this.process.engine, guard: this.process.guard, mmap: this.mmaps };
   }
 
   get(): void {

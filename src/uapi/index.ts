@@ -3,6 +3,9 @@ export { System, IOMMU_DEVICE_PATH, FIRST_FD, type SystemOptions } from './syste
 export { UserMemory, type UserAddress, type UserMemoryOptions } from './user-memory.js';
 export { FramePool } from './frame-pool.js';
 export { MemFile } from './memfd.js';
+export { DmaBuf, DmaBufImport } from './dmabuf.js';
+export * from './mman.js';
+export { MmapRegions, MmapRegion, type MmapRegistry, type VendorMmap } from './mmap-regions.js';
 export { MemoryFrameStore, type MemoryFrameStoreOptions } from './testing/memory-frame-store.js';
 export { type Result, ok, fail } from './result.js';
 export * from './errno.js';

@@ -1,6 +1,7 @@
 // A memfd-like file: a sized, sparse byte store backed by frames, the kind of file
-// IOMMU_IOAS_MAP_FILE accepts. Truncation drops the file's own references; frames an
-// IOAS pinned stay alive (and keep their bytes) until unpinned.
+// IOMMU_IOAS_MAP_FILE accepts and mmap maps. Truncation drops the file's own
+// references; frames an IOAS pinned stay alive (and keep their bytes) until unpinned.
+// The file itself lives while its fd or a mapping of it holds it.
 import { EFAULT, EINVAL, ENOMEM } from './errno.js';
 import type { FramePool } from './frame-pool.js';
 import type { PinnableMemory } from './pinnable.js';
@@ -13,6 +14,8 @@ export class MemFile implements PinnableMemory {
   private bytes: number;
   /** File position used by read/write through the System. */
   position = 0;
+  /** The fd that created it plus one per mapping. */
+  private holders = 1;
 
   constructor(
     readonly pool: FramePool,
@@ -79,19 +82,40 @@ export class MemFile implements PinnableMemory {
   }
 
   pinFrame(pageNumber: bigint): Result<bigint> {
-    if (pageNumber < 0n || pageNumber * BigInt(PAGE) >= BigInt(this.bytes)) return fail(EFAULT);
+    if (pageNumber < 0n || !this.hasPage(Number(pageNumber))) return fail(EFAULT);
     const frame = this.backPage(Number(pageNumber));
     if (frame === undefined || !this.pool.mayPin()) return fail(ENOMEM);
     this.pool.pin(frame);
     return ok(frame);
   }
 
-  /** Drops every page reference (the last close of the file). */
+  /** Whether page `index` lies (at least partly) inside the file: beyond it a mapping faults. */
+  hasPage(index: number): boolean {
+    return index * PAGE < this.bytes;
+  }
+
+  /** The frame behind page `index`, undefined for a hole (reads as zeros). */
+  frameAt(index: number): bigint | undefined {
+    return this.pages.get(index);
+  }
+
+  /** A mapping holds the file. */
+  get(): void {
+    this.holders++;
+  }
+
+  /** The fd is closed or a mapping went away; the last holder drops every page. */
+  put(): void {
+    if (--this.holders === 0) this.release();
+  }
+
+  /** Drops every page reference. */
   release(): void {
     this.truncate(0);
   }
 
-  private backPage(page: number): bigint | undefined {
+  /** The frame behind page `index`, backed now if it was a hole; undefined when frames run out. */
+  backPage(page: number): bigint | undefined {
     const existing = this.pages.get(page);
     if (existing !== undefined) return existing;
     const frame = this.pool.alloc();

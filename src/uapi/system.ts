@@ -8,6 +8,7 @@ import type { FrameStore } from '../engine/types.js';
 import { mockVendor } from '../vendor/mock/vendor.js';
 import { AllocGuard } from './alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
+import type { DmaBuf } from './dmabuf.js';
 import { IommufdContext, type ProcessServices } from './context.js';
 import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
 import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
@@ -16,6 +17,8 @@ import { deviceDma, type DmaRequest, type DmaResult } from './dma.js';
 import { DeviceObject } from './device/device.js';
 import { attachDevice, detachAll, detachDevice } from './device/attach.js';
 import { MemFile } from './memfd.js';
+import { mmap, munmap } from './mmap.js';
+import type { OpenFile } from './open-file.js';
 import { ObjectType } from './objects.js';
 import { UserMemory, type UserMemoryOptions } from './user-memory.js';
 import { VendorRegistry, type IommuVendor, type VendorDevice } from './vendor.js';
@@ -39,10 +42,6 @@ export interface SystemOptions {
   memory?: UserMemoryOptions;
 }
 
-type OpenFile =
-  | { readonly kind: 'iommufd'; readonly ctx: IommufdContext }
-  | { readonly kind: 'memfd'; readonly file: MemFile }
-  | { readonly kind: 'anon'; readonly file: AnonFile };
 
 export class System {
   readonly mem: UserMemory;
@@ -88,6 +87,12 @@ export class System {
         if (!f) return null;
         return f.kind === 'memfd' ? f.file : undefined;
       },
+      dmaBufOf(fd: number) {
+        const f = files.get(fd);
+        if (!f) return null;
+        return f.kind === 'dmabuf' ? f.buf : undefined;
+      },
+      installDmaBuf: (buf: DmaBuf) => install({ kind: 'dmabuf', buf }),
     };
   }
 
@@ -181,6 +186,7 @@ export class System {
       if (!r.ok) return -r.errno;
       return this.mem.write(addr, r.value).ok ? r.value.length : -EFAULT;
     }
+    if (f.kind === 'dmabuf') return -f.buf.ioErrno(false);
     if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
     const data = f.file.pread(f.file.position, count);
     if (!this.mem.write(addr, data).ok) return -EFAULT;
@@ -199,6 +205,7 @@ export class System {
       const r = f.file.write(data.value);
       return r.ok ? r.value : -r.errno;
     }
+    if (f.kind === 'dmabuf') return -f.buf.ioErrno(true);
     if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
     const data = this.mem.read(addr, count);
     if (!data.ok) return -EFAULT;
@@ -212,11 +219,29 @@ export class System {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
     this.files.delete(fd);
-    // An iommufd lives on while fds it handed out (fault queues) are open.
+    // An iommufd lives on while fds it handed out (fault queues) or mappings of it exist.
     if (f.kind === 'iommufd') f.ctx.put();
-    // A memfd's pages stay referenced by any IOAS that mapped them.
+    // A memfd lives on while mapped; its pages stay referenced by any IOAS that pinned them.
+    else if (f.kind === 'memfd') f.file.put();
+    // A dma-buf lives on while an IOAS imported it.
+    else if (f.kind === 'dmabuf') f.buf.put();
     else f.file.release();
     return 0;
+  }
+
+  /**
+   * mmap(NULL, length, prot, flags, fd, offset): anonymous memory (MAP_ANONYMOUS), a
+   * memfd (shared or private), or a driver region of an iommufd. Returns the address or
+   * -errno. The placement is always the kernel's choice (no address hint).
+   */
+  mmap(length: number, prot: number, flags: number, fd: number, offset: number | bigint = 0): number {
+    if (typeof offset === 'number' && !Number.isSafeInteger(offset)) return -EINVAL;
+    return mmap(this.mem, this.files.get(fd), { length, prot, flags, offset: BigInt(offset) });
+  }
+
+  /** munmap(addr, length): 0 or -EINVAL; what was pinned stays pinned. */
+  munmap(addr: number, length: number): number {
+    return munmap(this.mem, addr, length);
   }
 
   /** memfd_create + ftruncate(bytes): returns the fd. */
@@ -236,6 +261,8 @@ export class System {
   lseek(fd: number, offset: number): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
+    // A dma-buf only seeks to where it already is: its start (or its end, with SEEK_END).
+    if (f.kind === 'dmabuf') return offset === 0 ? 0 : -EINVAL;
     if (f.kind !== 'memfd' || !Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
     f.file.position = offset;
     return offset;

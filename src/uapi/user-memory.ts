@@ -1,12 +1,16 @@
 // The simulated process address space. Allocations are page-granular regions (think
-// mmap) separated by an unmapped guard page so overruns fault; pages are backed by
-// frames lazily, on first write or pin. A page that is mapped but never written reads
-// as zeros without being backed, like the kernel's shared zero page.
+// mmap) separated by an unmapped guard page so overruns fault. Anonymous pages are
+// backed by frames lazily, on first write or pin; a page that is mapped but never
+// written reads as zeros without being backed, like the kernel's shared zero page.
+// Pages can also map a file (shared, or private with copy-on-write) or driver memory
+// (./mapped-pages.ts), and carry a protection (./mman.ts).
 //
 // Every access returns a Result: an unmapped address is EFAULT, never an exception,
 // because user pointers in ioctl structs are untrusted input.
 import { EFAULT, EINVAL, ENOMEM } from './errno.js';
 import type { FramePool } from './frame-pool.js';
+import type { FilePage, MappedPage } from './mapped-pages.js';
+import { cpuMayRead, cpuMayWrite, pinAllowed, PROT_MASK, PROT_RW } from './mman.js';
 import type { PinnableMemory } from './pinnable.js';
 import { fail, ok, OK_VOID, type Result } from './result.js';
 
@@ -24,9 +28,13 @@ export interface UserMemoryOptions {
 /** A user address: a number, or a u64 taken from a struct field. */
 export type UserAddress = number | bigint;
 
+/** An anonymous page's frame (null while untouched), or a page of some other mapping. */
+type PageEntry = bigint | null | MappedPage;
+
 export class UserMemory implements PinnableMemory {
-  /** page number -> backing frame, or null while mapped but untouched. */
-  private readonly pages = new Map<number, bigint | null>();
+  private readonly pages = new Map<number, PageEntry>();
+  /** Protection of the pages that are not read-write (the common case stays out of it). */
+  private readonly protections = new Map<number, number>();
   private readonly regions = new Map<number, number>();
   private next: number;
   readonly minAddress: number;
@@ -42,19 +50,37 @@ export class UserMemory implements PinnableMemory {
   }
 
   /**
-   * Maps `bytes` (rounded up to pages) at an address aligned to `align` (a power of two,
-   * at least a page) and returns it. Throws RangeError on misuse or when the address
-   * space is exhausted: this is the test harness's mmap, not an ioctl path.
+   * Maps `bytes` (rounded up to pages) of read-write anonymous memory at an address
+   * aligned to `align` (a power of two, at least a page) and returns it. Throws
+   * RangeError on misuse or when the address space is exhausted: this is the test
+   * harness's mmap, not an ioctl path.
    */
   alloc(bytes: number, align: number = PAGE): number {
     if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new RangeError(`alloc: bad size ${bytes}`);
     if (!Number.isSafeInteger(align) || align < PAGE || !Number.isInteger(Math.log2(align))) {
       throw new RangeError(`alloc: bad alignment ${align}`);
     }
+    const start = this.map(bytes, PROT_RW, () => null, align);
+    if (start === undefined) throw new RangeError('alloc: user address space exhausted');
+    return start;
+  }
+
+  /**
+   * Maps `bytes` (rounded up to pages) with protection `prot`; `entry(i)` gives page i
+   * (null: anonymous). Returns the address, or undefined when the address space is full.
+   */
+  map(bytes: number, prot: number, entry: (page: number) => PageEntry, align: number = PAGE): number | undefined {
     const length = roundUp(bytes, PAGE);
     const start = roundUp(this.next, align);
-    if (start + length > this.topAddress) throw new RangeError('alloc: user address space exhausted');
-    for (let p = start / PAGE; p < (start + length) / PAGE; p++) this.pages.set(p, null);
+    if (start + length > this.topAddress) return undefined;
+    prot &= PROT_MASK;
+    for (let i = 0; i < length / PAGE; i++) {
+      const page = start / PAGE + i;
+      const e = entry(i);
+      if (e !== null && typeof e === 'object') e.mapping.add();
+      this.pages.set(page, e);
+      if (prot !== PROT_RW) this.protections.set(page, prot);
+    }
     this.regions.set(start, length);
     this.next = start + length + PAGE; // guard page
     return start;
@@ -69,10 +95,17 @@ export class UserMemory implements PinnableMemory {
     const length = bytes ?? this.regions.get(addr);
     if (length === undefined || !Number.isSafeInteger(length) || length <= 0) return -EINVAL;
     const end = addr + roundUp(length, PAGE);
+    if (end > this.topAddress) return -EINVAL;
     for (let p = addr / PAGE; p < end / PAGE; p++) {
-      const frame = this.pages.get(p);
-      if (frame !== undefined && frame !== null) this.pool.unref(frame);
+      const e = this.pages.get(p);
+      if (e === undefined) continue;
       this.pages.delete(p);
+      this.protections.delete(p);
+      if (typeof e === 'bigint') this.pool.unref(e);
+      else if (e !== null) {
+        if (e.kind === 'file' && e.copy !== undefined) this.pool.unref(e.copy);
+        e.mapping.drop();
+      }
     }
     if (bytes === undefined || this.regions.get(addr) === length) this.regions.delete(addr);
     return 0;
@@ -104,7 +137,7 @@ export class UserMemory implements PinnableMemory {
     if (!range) return fail(EFAULT);
     const out = new Uint8Array(len);
     for (const { page, inPage, n, done } of this.pieces(range.start, len)) {
-      const frame = this.pages.get(page);
+      const frame = this.readFrame(page);
       if (frame === undefined) return fail(EFAULT);
       if (frame !== null) out.set(this.pool.store.read(frame + BigInt(inPage), n), done);
     }
@@ -116,11 +149,11 @@ export class UserMemory implements PinnableMemory {
     const range = this.pageRange(addr, data.length);
     if (!range) return fail(EFAULT);
     // Check the whole range first so a fault never leaves a half-written buffer.
-    for (let p = range.first; p <= range.last; p++) if (!this.pages.has(p)) return fail(EFAULT);
+    for (let p = range.first; p <= range.last; p++) if (!this.mayWrite(p)) return fail(EFAULT);
     for (const { page, inPage, n, done } of this.pieces(range.start, data.length)) {
-      const frame = this.backPage(page);
-      if (frame === undefined) return fail(ENOMEM);
-      this.pool.store.write(frame + BigInt(inPage), data.subarray(done, done + n));
+      const frame = this.writeFrame(page);
+      if (!frame.ok) return frame;
+      this.pool.store.write(frame.value + BigInt(inPage), data.subarray(done, done + n));
     }
     return OK_VOID;
   }
@@ -132,7 +165,7 @@ export class UserMemory implements PinnableMemory {
     if (!range) return fail(EFAULT);
     let zero = true;
     for (const { page, inPage, n } of this.pieces(range.start, len)) {
-      const frame = this.pages.get(page);
+      const frame = this.readFrame(page);
       if (frame === undefined) return fail(EFAULT);
       if (zero && frame !== null && this.pool.store.read(frame + BigInt(inPage), n).some((b) => b !== 0)) zero = false;
     }
@@ -161,21 +194,33 @@ export class UserMemory implements PinnableMemory {
     return this.write(addr, b);
   }
 
-  pinFrame(pageNumber: bigint): Result<bigint> {
+  /**
+   * A long-term pin (get_user_pages with FOLL_LONGTERM). A private file page that is
+   * still the file's is unshared first, even for reading: the pin then holds the page
+   * the process keeps using, so a later CPU write cannot move the process to another
+   * frame behind the device's back. Driver (PFN) pages cannot be pinned.
+   */
+  pinFrame(pageNumber: bigint, write: boolean): Result<bigint> {
     if (pageNumber < 0n || pageNumber >= BigInt(Math.floor(this.topAddress / PAGE))) return fail(EFAULT);
     const page = Number(pageNumber);
-    if (!this.pages.has(page)) return fail(EFAULT);
-    const frame = this.backPage(page);
-    if (frame === undefined || !this.pool.mayPin()) return fail(ENOMEM);
-    this.pool.pin(frame);
-    return ok(frame);
+    const e = this.pages.get(page);
+    if (e === undefined || !pinAllowed(this.protOf(page), write)) return fail(EFAULT);
+    if (e !== null && typeof e === 'object') {
+      if (e.kind === 'pfn') return fail(EFAULT);
+      if (e.shared) return e.file.pinFrame(BigInt(e.index));
+    }
+    const frame = this.writeFrame(page);
+    if (!frame.ok) return frame;
+    if (!this.pool.mayPin()) return fail(ENOMEM);
+    this.pool.pin(frame.value);
+    return ok(frame.value);
   }
 
-  /** The frame behind `addr`, if the page is mapped and backed (tests and DMA checks). */
+  /** The frame the process sees at `addr`, if the page is mapped and backed (tests and DMA checks). */
   frameOf(addr: UserAddress): bigint | undefined {
     const range = this.pageRange(addr, 1);
     if (!range) return undefined;
-    return this.pages.get(range.first) ?? undefined;
+    return this.readFrame(range.first) ?? undefined;
   }
 
   /** Number of mapped pages (backed or not). */
@@ -183,13 +228,56 @@ export class UserMemory implements PinnableMemory {
     return this.pages.size;
   }
 
-  private backPage(page: number): bigint | undefined {
-    const existing = this.pages.get(page);
-    if (existing !== null && existing !== undefined) return existing;
+  private protOf(page: number): number {
+    return this.protections.get(page) ?? PROT_RW;
+  }
+
+  /** The frame a CPU read of `page` sees: null reads zeros, undefined faults. */
+  private readFrame(page: number): bigint | null | undefined {
+    const e = this.pages.get(page);
+    if (e === undefined || !cpuMayRead(this.protOf(page))) return undefined;
+    if (e === null || typeof e === 'bigint') return e;
+    if (e.kind === 'pfn') return e.frame;
+    if (e.copy !== undefined) return e.copy;
+    // Beyond the end of the file a mapping faults (SIGBUS on Linux).
+    return e.file.hasPage(e.index) ? (e.file.frameAt(e.index) ?? null) : undefined;
+  }
+
+  private mayWrite(page: number): boolean {
+    const e = this.pages.get(page);
+    if (e === undefined || !cpuMayWrite(this.protOf(page))) return false;
+    return e === null || typeof e === 'bigint' || e.kind === 'pfn' || e.copy !== undefined || e.file.hasPage(e.index);
+  }
+
+  /** The frame a CPU write of `page` goes to: backs an anonymous page, breaks copy-on-write. */
+  private writeFrame(page: number): Result<bigint> {
+    const e = this.pages.get(page);
+    if (e === undefined) return fail(EFAULT);
+    if (typeof e === 'bigint') return ok(e);
+    if (e === null) {
+      const frame = this.pool.alloc();
+      if (frame === undefined) return fail(ENOMEM);
+      this.pages.set(page, frame);
+      return ok(frame);
+    }
+    if (e.kind === 'pfn') return ok(e.frame);
+    if (e.copy !== undefined) return ok(e.copy);
+    if (!e.file.hasPage(e.index)) return fail(EFAULT);
+    if (e.shared) {
+      const frame = e.file.backPage(e.index);
+      return frame === undefined ? fail(ENOMEM) : ok(frame);
+    }
+    return this.breakCow(e);
+  }
+
+  /** Gives a private file page its own frame, a copy of the file's page at this moment. */
+  private breakCow(e: FilePage): Result<bigint> {
     const frame = this.pool.alloc();
-    if (frame === undefined) return undefined;
-    this.pages.set(page, frame);
-    return frame;
+    if (frame === undefined) return fail(ENOMEM);
+    const source = e.file.frameAt(e.index);
+    if (source !== undefined) this.pool.store.write(frame, this.pool.store.read(source, PAGE));
+    e.copy = frame;
+    return ok(frame);
   }
 
   /** Validates [addr, addr+len) lies inside the user address space; undefined -> EFAULT. */

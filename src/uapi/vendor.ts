@@ -7,6 +7,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { AllocGuard } from './alloc-guard.js';
 import type { IoPagingDomain } from './ioas/domain.js';
+import type { MmapRegistry, VendorMmap } from './mmap-regions.js';
 import type { Result } from './result.js';
 import type { UserMemory } from './user-memory.js';
 import type { UserData, UserDataArray } from './user-data.js';
@@ -16,6 +17,8 @@ export interface VendorEnv {
   readonly mem: UserMemory;
   readonly engine: Engine;
   readonly guard: AllocGuard;
+  /** Driver pages the process may mmap through this iommufd. */
+  readonly mmap: MmapRegistry;
 }
 
 /** A device access that did not translate. Reasons are the engine's FaultReason codes. */
@@ -87,6 +90,8 @@ export interface VendorViommu {
   supportsVeventq(type: number): boolean;
   /** HW queue support; absent: EOPNOTSUPP. */
   readonly hwQueue?: HwQueueSupport;
+  /** Pages registered for mmap on the iommufd; the vIOMMU object owns them (busy while mapped). */
+  readonly mmap?: VendorMmap;
   free(): void;
 }
 

@@ -146,6 +146,35 @@ describe('fail_nth: every allocation of a call fails in turn, and nothing change
     );
   });
 
+  it('IOMMU_TEST_OP_DMABUF_GET (its frames) and MAP_FILE of the dma-buf into two domains', async () => {
+    // Success returns the new fd.
+    expect(await failNth((w) => Math.min(0, MH.dmabufGet(w.h, 3 * PAGE)))).toBe(3);
+    let dfd = 0;
+    const points = await failNth(
+      (w) => w.h.mapFile(w.ioas, dfd, 0, 2 * PAGE, A + 0x20000n).rc,
+      (w) => {
+        dfd = MH.dmabufGet(w.h, 2 * PAGE);
+        expectOk(MH.hwptAlloc(w.h, w.dom.idev, w.ioas).rc);
+      },
+    );
+    expect(points).toBeGreaterThan(2);
+  });
+
+  it('IOMMU_VIOMMU_ALLOC with selftest data (the mmap-able pages)', async () => {
+    const points = await failNth((w) => {
+      const data = w.h.arg + PAGE;
+      w.h.sys.mem.writeU32(data, 0xbeef);
+      return w.h.call(U.IOMMU_VIOMMU_ALLOC, U.IommuViommuAlloc, {
+        dev_id: w.dom.idev,
+        hwpt_id: w.parent,
+        type: MK.IOMMU_VIOMMU_TYPE_SELFTEST,
+        data_len: 24,
+        data_uptr: BigInt(data),
+      }).rc;
+    });
+    expect(points).toBeGreaterThan(2);
+  });
+
   it('VFIO_IOMMU_MAP_DMA on the compat IOAS', async () => {
     await failNth(
       (w) => {

@@ -364,6 +364,37 @@ describe.each(VARIANTS)('fixture iommufd_ioas ($name)', (variant) => {
     }
     expect(okCount).toBeGreaterThan(100);
   });
+
+  it('dmabuf_simple', () => {
+    const bufSize = 4 * PAGE;
+    const dfd = MH.dmabufGet(h, bufSize);
+    expect(dfd).toBeGreaterThanOrEqual(3);
+    expectErrno(U.EINVAL, h.mapFile(ioas, dfd, 0, 0).rc);
+    expectErrno(U.EINVAL, h.mapFile(ioas, dfd, bufSize, bufSize).rc);
+    expectErrno(U.EINVAL, h.mapFile(ioas, dfd, 0, bufSize + 1).rc);
+    const r = h.mapFile(ioas, dfd, 0, bufSize);
+    expectOk(r.rc);
+    // The development header's MD_CHECK_DMABUF (op 24) adds this check.
+    if (hasDomain) expectOk(MH.checkDmabuf(h, hwptId, dfd, r.iova, bufSize, 0));
+    expectOk(h.sys.close(dfd));
+  });
+
+  it('dmabuf_revoke', () => {
+    const bufSize = 4 * PAGE;
+    const dfd = MH.dmabufGet(h, bufSize);
+    expect(dfd).toBeGreaterThanOrEqual(3);
+    const first = h.mapFile(ioas, dfd, 0, bufSize);
+    expectOk(first.rc);
+    expectOk(MH.dmabufRevoke(h, dfd, true));
+    if (hasDomain) expectOk(MH.hwptAlloc(h, deviceId, ioas).rc);
+    expectErrno(U.ENODEV, h.mapFile(ioas, dfd, 0, bufSize).rc);
+    expectOk(MH.dmabufRevoke(h, dfd, false));
+    expectOk(h.mapFile(ioas, dfd, 0, bufSize).rc);
+    // Restore the IOVA of the first mapping.
+    expectOk(h.unmap(ioas, first.iova, BigInt(bufSize)).rc);
+    expectOk(h.mapFile(ioas, dfd, 0, bufSize, first.iova).rc);
+    expectOk(h.sys.close(dfd));
+  });
 });
 
 function setMemoryLimit(h: Harness, limit: number): number {

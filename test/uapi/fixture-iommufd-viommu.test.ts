@@ -112,7 +112,7 @@ describe('fixture iommufd_viommu (mock_viommu)', () => {
     expectOk(h.destroy(fault.id));
   });
 
-  it('viommu_alloc_with_data (without the mmap part)', () => {
+  it('viommu_alloc_with_data', () => {
     const data = h.sys.mem.alloc(PAGE);
     h.sys.mem.writeU32(data, 0xbeef);
     const r = h.call(U.IOMMU_VIOMMU_ALLOC, U.IommuViommuAlloc, {
@@ -123,10 +123,29 @@ describe('fixture iommufd_viommu (mock_viommu)', () => {
       data_uptr: BigInt(data),
     });
     expectOk(r.rc);
+    const withData = r.out.out_viommu_id;
     const out = (h.sys.mem.read(data, 24) as { ok: true; value: Uint8Array }).value;
     const v = new DataView(out.buffer);
     expect(v.getUint32(4, true)).toBe(0xbeef);
-    expect(v.getBigUint64(16, true)).toBe(2n * PAGE_N);
+    const offset = v.getBigUint64(8, true);
+    const length = Number(v.getBigUint64(16, true));
+    expect(length).toBe(2 * PAGE);
+    const mmap = (len: number, off: bigint) => h.sys.mmap(len, U.PROT_READ | U.PROT_WRITE, U.MAP_SHARED, h.fd, off);
+
+    // Neither the offset nor the length can differ from what the driver reported.
+    expectErrno(U.ENXIO, mmap(length, offset + PAGE_N));
+    expectErrno(U.ENXIO, mmap(length, offset + 2n * PAGE_N));
+    expectErrno(U.ENXIO, mmap(length / 2, offset));
+    expectErrno(U.ENXIO, mmap(length * 2, offset));
+
+    // The loopback: in_data is the first word of the mapped pages.
+    const test = mmap(length, offset);
+    expect(test).toBeGreaterThan(0);
+    expect(h.sys.mem.readU32(test)).toEqual({ ok: true, value: 0xbeef });
+    // The owner of the mapped region is busy until it is unmapped.
+    expectErrno(U.EBUSY, h.destroy(withData));
+    expectOk(h.sys.munmap(test, length));
+    expectOk(h.destroy(withData));
   });
 
   it('vdevice_alloc', () => {

@@ -6,6 +6,7 @@ import {
   IOMMU_DESTROY,
   IOMMU_IOAS_ALLOC,
   IOMMU_IOAS_MAP,
+  IOMMU_IOAS_MAP_FILE,
   IOMMU_IOAS_MAP_FIXED_IOVA,
   IOMMU_IOAS_MAP_READABLE,
   IOMMU_IOAS_MAP_WRITEABLE,
@@ -15,6 +16,7 @@ import {
   IommuDestroy,
   IommuIoasAlloc,
   IommuIoasMap,
+  IommuIoasMapFile,
   IommuIoasUnmap,
   IommuTestCmd,
   packStruct,
@@ -100,6 +102,19 @@ export class Harness {
     const r = this.call(IOMMU_IOAS_MAP, IommuIoasMap, {
       ioas_id: ioas,
       user_va: BigInt(userVa),
+      length: BigInt(length),
+      iova: iova ?? 0n,
+      flags: flags ?? (iova === undefined ? MAP_RW : MAP_FIXED_RW),
+    });
+    return { rc: r.rc, iova: r.out.iova };
+  }
+
+  /** test_ioctl_ioas_map_file / _map_fixed_file: READABLE | WRITEABLE, FIXED_IOVA when `iova` is given. */
+  mapFile(ioas: number, fd: number, start: number | bigint, length: number | bigint, iova?: bigint, flags?: number): { rc: number; iova: bigint } {
+    const r = this.call(IOMMU_IOAS_MAP_FILE, IommuIoasMapFile, {
+      ioas_id: ioas,
+      fd,
+      start: BigInt(start),
       length: BigInt(length),
       iova: iova ?? 0n,
       flags: flags ?? (iova === undefined ? MAP_RW : MAP_FIXED_RW),

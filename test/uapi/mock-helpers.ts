@@ -162,3 +162,25 @@ export function getHwInfo(h: Harness, dev: number, dataLen: number, dataType?: n
   const bytes = at ? (h.sys.mem.read(at, dataLen + 64) as { ok: true; value: Uint8Array }).value : new Uint8Array(0);
   return { rc: r.rc, out: r.out, bytes };
 }
+
+/** O_CLOEXEC on Linux (x86-64 and arm64). */
+export const O_CLOEXEC = 0o2000000;
+
+/** _test_cmd_get_dmabuf (open_flags O_CLOEXEC): the new fd, or -errno. */
+export function dmabufGet(h: Harness, length: number, openFlags = O_CLOEXEC): number {
+  return testCmd(h, U.IOMMU_TEST_OP.DMABUF_GET, 0, U.TestDmabufGet, { length, open_flags: openFlags }).rc;
+}
+
+export function dmabufRevoke(h: Harness, fd: number, revoked: boolean): number {
+  return testCmd(h, U.IOMMU_TEST_OP.DMABUF_REVOKE, 0, U.TestDmabufRevoke, { dmabuf_fd: fd, revoked: revoked ? 1 : 0 }).rc;
+}
+
+/** test_cmd_check_dmabuf (op 24): `hwpt` maps [iova, iova+length) to the buffer from `offset` on. */
+export function checkDmabuf(h: Harness, hwpt: number, fd: number, iova: bigint, length: number | bigint, offset: number | bigint = 0): number {
+  return testCmd(h, U.IOMMU_TEST_OP.MD_CHECK_DMABUF, hwpt, U.TestCheckDmabuf, {
+    dmabuf_fd: fd,
+    iova,
+    length: BigInt(length),
+    offset: BigInt(offset),
+  }).rc;
+}

@@ -22,6 +22,7 @@ interface World {
   sys: U.System;
   fds: number[];
   memfds: number[];
+  dmabufs: number[];
   buffer: number;
   arg: number;
   domains: { ioas: U.IoasObject; domain: RecordingDomain }[];
@@ -35,7 +36,9 @@ type Action =
   | { kind: 'memfd'; op: 'create' | 'truncate' | 'close'; pick: number; bytes: number }
   | { kind: 'reopen'; fdPick: number }
   | { kind: 'device'; fdPick: number; op: number; id: number; word: number; pasid: number }
-  | { kind: 'dma'; fdPick: number; devPick: number; offset: number; length: number; write: boolean; pasid: number };
+  | { kind: 'dma'; fdPick: number; devPick: number; offset: number; length: number; write: boolean; pasid: number }
+  | { kind: 'dmabuf'; op: 'get' | 'map' | 'revoke' | 'valid' | 'close'; fdPick: number; pick: number; pages: number }
+  | { kind: 'mmap'; fdPick: number; pick: number; shared: boolean; write: boolean };
 
 type FieldPicks = number[];
 type SizePick = 'sizeof' | 'min' | 'min-1' | 'sizeof+1' | number;
@@ -155,6 +158,20 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       pasid: fc.constantFrom(-1, -1, 0, 100),
     }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('dmabuf' as const),
+      op: fc.constantFrom('get' as const, 'map' as const, 'map' as const, 'revoke' as const, 'valid' as const, 'close' as const),
+      fdPick: fc.nat(3),
+      pick: fc.nat(3),
+      pages: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('mmap' as const), fdPick: fc.nat(3), pick: fc.nat(3), shared: fc.boolean(), write: fc.boolean() }),
+  },
 );
 
 async function makeWorld(): Promise<World> {
@@ -167,7 +184,7 @@ async function makeWorld(): Promise<World> {
     sys.mem.write(arg, U.packStruct(U.IommuIoasAlloc, {}));
     expect(sys.ioctl(fd, U.IOMMU_IOAS_ALLOC, arg)).toBe(0);
   }
-  return { sys, fds, memfds: [sys.memfdCreate(4 * PAGE)], buffer, arg, domains: [] };
+  return { sys, fds, memfds: [sys.memfdCreate(4 * PAGE)], dmabufs: [], buffer, arg, domains: [] };
 }
 
 /** Everything a failed ioctl must leave untouched (the whole uAPI state, see snapshot.ts). */
@@ -210,7 +227,7 @@ function runIoctl(w: World, a: Extract<Action, { kind: 'ioctl' }>): void {
   bytes[layout.sizeof] = a.tail;
   if (op === U.TEST_OP && a.rawRequest === undefined) {
     // Every self-test op, with small IDs, PASIDs and flags in the union's first words.
-    view.setUint32(4, 1 + (a.values[0] % 23), true);
+    view.setUint32(4, 1 + (a.values[0] % 24), true);
     for (let k = 0; k < 6; k++) view.setUint32(16 + 4 * k, [a.values[k + 1] % 8, 100, 0, 2][a.values[k + 6] % 4], true);
   }
   // Ranges arrays and test-op payloads read from the buffer: give them something to see.
@@ -304,6 +321,21 @@ function run(w: World, a: Action): void {
       note('data' in r ? 'dma-translated' : 'dma-fault');
       return;
     }
+    case 'dmabuf':
+      runDmabuf(w, a);
+      return;
+    case 'mmap': {
+      // A memfd page mapped into the process, maybe written, then mapped READABLE into an IOAS.
+      if (w.memfds.length === 0 || w.fds.length === 0) return;
+      const flags = a.shared ? U.MAP_SHARED : U.MAP_PRIVATE;
+      const addr = w.sys.mmap(PAGE, U.PROT_READ | U.PROT_WRITE, flags, w.memfds[a.pick % w.memfds.length], 0);
+      expect(addr).toBeGreaterThan(0);
+      if (a.write) w.sys.mem.write(addr, new Uint8Array([a.pick]));
+      w.sys.mem.write(w.arg, U.packStruct(U.IommuIoasMap, { ioas_id: 1, flags: U.IOMMU_IOAS_MAP_READABLE, user_va: BigInt(addr), length: BigInt(PAGE) }));
+      const rc = w.sys.ioctl(w.fds[a.fdPick % w.fds.length], U.IOMMU_IOAS_MAP, w.arg);
+      note(rc === 0 ? 'mmap-mapped' : 'mmap-refused');
+      return;
+    }
     case 'reopen': {
       if (w.fds.length > 0) {
         const fd = w.fds.splice(a.fdPick % w.fds.length, 1)[0];
@@ -314,6 +346,44 @@ function run(w: World, a: Action): void {
       w.fds.push(w.sys.open('/dev/iommu'));
       return;
     }
+  }
+}
+
+/** The self-test dma-buf: export one, map one into IOAS 1 of some iommufd, revoke, make valid, close. */
+function runDmabuf(w: World, a: Extract<Action, { kind: 'dmabuf' }>): void {
+  const fd = w.fds.length > 0 ? w.fds[a.fdPick % w.fds.length] : undefined;
+  const dfd = w.dmabufs.length > 0 ? w.dmabufs[a.pick % w.dmabufs.length] : undefined;
+  if (fd === undefined) return;
+  const testCmd = (op: number, fill: (v: DataView) => void) => {
+    const buf = U.packStruct(U.IommuTestCmd, { op });
+    fill(new DataView(buf.buffer));
+    w.sys.mem.write(w.arg, buf);
+    return w.sys.ioctl(fd, U.IOMMU_TEST_CMD, w.arg);
+  };
+  if (a.op === 'get') {
+    const got = testCmd(U.IOMMU_TEST_OP.DMABUF_GET, (v) => v.setUint32(16, a.pages * PAGE, true));
+    expect(got).toBeGreaterThan(0);
+    w.dmabufs.push(got);
+    return;
+  }
+  if (dfd === undefined) return;
+  if (a.op === 'close') {
+    expect(w.sys.close(dfd)).toBe(0);
+    w.dmabufs.splice(w.dmabufs.indexOf(dfd), 1);
+  } else if (a.op === 'map') {
+    w.sys.mem.write(w.arg, U.packStruct(U.IommuIoasMapFile, { ioas_id: 1, flags: 3, fd: dfd, start: 0n, length: BigInt(a.pages * PAGE) }));
+    const before = snapshot(w);
+    const rc = w.sys.ioctl(fd, U.IOMMU_IOAS_MAP_FILE, w.arg);
+    note(rc === 0 ? 'dmabuf-mapped' : 'dmabuf-map-failed');
+    if (rc < 0) expect(snapshot(w)).toBe(before);
+  } else {
+    const revoke = a.op === 'revoke';
+    const rc = testCmd(U.IOMMU_TEST_OP.DMABUF_REVOKE, (v) => {
+      v.setInt32(16, dfd, true);
+      v.setUint32(20, revoke ? 1 : 0, true);
+    });
+    expect(rc).toBe(0);
+    if (revoke) note('dmabuf-revoked');
   }
 }
 
@@ -334,7 +404,7 @@ describe('property: random syscalls keep the uAPI state consistent', () => {
       }),
       { numRuns: Number(process.env.FUZZ_LONG ? 5000 : 500) },
     );
-    for (const what of [U.ObjectType.DEVICE, U.ObjectType.HWPT_PAGING, U.ObjectType.SELFTEST, 'dma-fault']) {
+    for (const what of [U.ObjectType.DEVICE, U.ObjectType.HWPT_PAGING, U.ObjectType.SELFTEST, 'dma-fault', 'dmabuf-mapped', 'dmabuf-revoked', 'mmap-mapped']) {
       expect(reached.get(what) ?? 0, `random runs never reached ${what}: ${JSON.stringify([...reached])}`).toBeGreaterThan(0);
     }
   });

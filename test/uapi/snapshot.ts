@@ -20,7 +20,7 @@ function objectState(o: U.IommufdObject): unknown {
     const t = o.iopt;
     return {
       ...base,
-      areas: t.areas.map((a) => [a.start, a.last, a.prot, a.pagesOffset, a.pinned]),
+      areas: t.areas.map((a) => [a.start, a.last, a.prot, a.pagesOffset, a.pinned, a.pages.revoked]),
       reserved: t.reserved.map((r) => [r.start, r.last]),
       allowed: t.allowed.map((r) => [r.start, r.last]),
       locks: t.locks.map((l) => [l.range.start, l.range.last]),

@@ -67,6 +67,12 @@ describe('uAPI struct layouts (spec §2.0)', () => {
     expect(U.IommufdVeventHeader.sizeof).toBe(8);
     expect(U.TestAddReserved.fields.length.offset).toBe(24);
     expect(U.TestCheckRefs.fields.refs.offset).toBe(32);
+    // dma-buf union members (union at 16): dmabuf_get, dmabuf_revoke, check_dmabuf (op 24).
+    expect([U.TestDmabufGet.fields.length.offset, U.TestDmabufGet.fields.open_flags.offset]).toEqual([16, 20]);
+    expect([U.TestDmabufRevoke.fields.dmabuf_fd.offset, U.TestDmabufRevoke.fields.revoked.offset]).toEqual([16, 20]);
+    const check = U.TestCheckDmabuf.fields;
+    expect([check.dmabuf_fd.offset, check.iova.offset, check.length.offset, check.offset.offset]).toEqual([16, 24, 32, 40]);
+    expect([U.IOMMU_TEST_OP.DMABUF_GET, U.IOMMU_TEST_OP.DMABUF_REVOKE, U.IOMMU_TEST_OP.MD_CHECK_DMABUF]).toEqual([22, 23, 24]);
   });
 
   it('pack and unpack round-trip every field kind', () => {

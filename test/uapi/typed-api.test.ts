@@ -51,6 +51,8 @@ describe('typed API', () => {
     expect(Root.IommuIoasMap.sizeof).toBe(40);
     expect(Root.IOMMU_IOAS_MAP).toBe(0x3b85);
     expect(Root.Engine).toBeDefined();
+    expect([Root.PROT_READ, Root.PROT_WRITE, Root.MAP_SHARED, Root.MAP_PRIVATE]).toEqual([1, 2, 1, 2]);
+    expect(Root.DmaBuf).toBe(U.DmaBuf);
   });
 
   it('ioasAlloc / destroy round-trip through the object table; errors carry errno', () => {
@@ -98,6 +100,21 @@ describe('typed API', () => {
     expect(dst).toBe(0x200000n);
     expect(ioasOf(other).iopt.areas[0].pages).toBe(ioasOf(ioas).iopt.areas[0].pages);
     expectError(() => fd.ioasCopy({ dstIoasId: other, srcIoasId: ioas, srcIova: iova + 0x10000n, length: BigInt(PAGE) }), 'ENOENT', 'IOMMU_IOAS_COPY');
+  });
+
+  it('MockSelftest dma-buf: dmabufGet gives an fd for ioasMapFile, dmabufRevoke takes it back', () => {
+    const ioas = fd.ioasAlloc();
+    const dfd = mock.dmabufGet(3000);
+    expect(sys.openFds()).toContain(dfd);
+    fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) });
+    expect(ioasOf(ioas).iopt.areas[0].pages.source).toBe('dmabuf');
+    mock.dmabufRevoke(dfd, true);
+    expect(ioasOf(ioas).iopt.areas[0].pages.revoked).toBe(true);
+    expectError(() => fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) }), 'ENODEV', 'IOMMU_IOAS_MAP_FILE');
+    mock.dmabufRevoke(dfd, false);
+    fd.ioasMapFile({ ioasId: ioas, fd: dfd, start: 0n, length: BigInt(PAGE) });
+    expectError(() => mock.dmabufGet(0), 'EINVAL', 'IOMMU_TEST_OP_DMABUF_GET');
+    expectError(() => mock.dmabufRevoke(99, true), 'EBADF', 'IOMMU_TEST_OP_DMABUF_REVOKE');
   });
 
   it('ioasIovaRanges grows its array after EMSGSIZE; ioasAllowIovas sets the allowed list', () => {

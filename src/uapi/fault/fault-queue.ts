@@ -9,6 +9,7 @@ import type { AnonFile } from '../anon-file.js';
 import type { IommufdContext } from '../context.js';
 import { EINVAL, ESPIPE } from '../errno.js';
 import { IommufdObject, ObjectType } from '../objects.js';
+import { readWholeRecords } from '../queue-read.js';
 import { fail, ok, type Result } from '../result.js';
 import {
   decodeStruct,
@@ -44,18 +45,17 @@ export class FaultQueue extends IommufdObject {
   read(count: number): Result<Uint8Array> {
     const recordSize = IommuHwptPgfault.sizeof;
     if (count % recordSize !== 0) return fail(ESPIPE);
-    const out: Uint8Array[] = [];
-    let room = count;
-    while (this.pending.length > 0 && this.pending[0].records.length * recordSize <= room) {
-      const group = this.pending.shift()!;
-      const cookie = this.freeCookie();
-      this.responses.set(cookie, group);
-      for (const r of group.records) out.push(packStruct(IommuHwptPgfault, { ...r, cookie }));
-      room -= group.records.length * recordSize;
-    }
-    const bytes = new Uint8Array(count - room);
-    out.forEach((rec, i) => bytes.set(rec, i * recordSize));
-    return ok(bytes);
+    return ok(readWholeRecords(this.pending, count, (group) => group.records.length * recordSize, (group) => this.deliver(group)));
+  }
+
+  /** A group's records, under a fresh cookie its response will name. */
+  private deliver(group: FaultGroup): Uint8Array {
+    const recordSize = IommuHwptPgfault.sizeof;
+    const cookie = this.freeCookie();
+    this.responses.set(cookie, group);
+    const bytes = new Uint8Array(group.records.length * recordSize);
+    group.records.forEach((r, i) => bytes.set(packStruct(IommuHwptPgfault, { ...r, cookie }), i * recordSize));
+    return bytes;
   }
 
   /** Responses are consumed in order; the first bad one ends the write. */

@@ -4,7 +4,8 @@
 // all of it unchanged, except UNMAP, whose partial progress the kernel also keeps.
 //
 // Pages are pinned only while a domain is attached: without one nothing can DMA, and
-// the kernel likewise defers pinning (a bad VA surfaces when a domain arrives).
+// the kernel likewise defers pinning (a bad VA surfaces when a domain arrives). Areas
+// over revoked dma-buf memory stay in the IOAS but are in no domain.
 import { Perm } from '../../engine/types.js';
 import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, ENOMEM, EOVERFLOW, EPERM } from '../errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
@@ -176,6 +177,9 @@ export class IoPageTable {
       area.pages.unpin(area.pagesOffset, areaLength(area));
     }
     this.areaList.splice(this.areaList.indexOf(area), 1, head, tail);
+    this.holdPages(head);
+    this.holdPages(tail);
+    area.pages.drop(area);
     return OK_VOID;
   }
 
@@ -270,13 +274,18 @@ export class IoPageTable {
     return OK_VOID;
   }
 
-  /** Length 0 → EINVAL, wrap → EOVERFLOW, a hole → ENOENT, read-only area written → EPERM. */
+  /**
+   * Length 0 → EINVAL, wrap → EOVERFLOW, a hole → ENOENT, read-only area written →
+   * EPERM, dma-buf memory (which has no pages an access could hold) → EINVAL.
+   */
   private accessRange(start: bigint, length: bigint, write: boolean): Result<PagesSlice[]> {
     if (length === 0n) return fail(EINVAL);
     if (start + length - 1n > U64_MAX) return fail(EOVERFLOW);
     const last = start + length - 1n;
     if (write && this.areaList.some((a) => rangesIntersect(a, { start, last }) && (a.prot & Perm.W) === 0)) return fail(EPERM);
-    return this.slicesOf(start, length);
+    const slices = this.slicesOf(start, length);
+    if (slices.ok && slices.value.some((s) => s.pages.source === 'dmabuf')) return fail(EINVAL);
+    return slices;
   }
 
   /**
@@ -442,11 +451,24 @@ export class IoPageTable {
     let i = this.areaList.length;
     while (i > 0 && this.areaList[i - 1].start > area.start) i--;
     this.areaList.splice(i, 0, area);
+    this.holdPages(area);
   }
 
   private removeArea(area: Area): void {
     this.areaList.splice(this.areaList.indexOf(area), 1);
     if (area.pinned) this.unmirrorAndUnpin(area, this.domainList);
+    area.pages.drop(area);
+  }
+
+  /**
+   * The area holds its pages. If the memory is revoked, every domain stops translating
+   * the area at once; the area itself stays (its IOVA is still taken, UNMAP removes it)
+   * and no domain maps it again, even after the exporter makes the memory valid again.
+   */
+  private holdPages(area: Area): void {
+    area.pages.hold(area, () => {
+      for (const d of this.domainList) d.unmap(area.start, areaLength(area));
+    });
   }
 
   private pinAndMirror(area: Area, domains: readonly IoPagingDomain[]): Result<void> {
@@ -479,6 +501,8 @@ export class IoPageTable {
 
   /** Maps a pinned area into one domain, merging physically contiguous pages into one call. */
   private mirror(area: Area, domain: IoPagingDomain): Result<void> {
+    // Revoked memory is never mapped again (the domain fills around it).
+    if (area.pages.revoked) return OK_VOID;
     const length = areaLength(area);
     let mapped = 0n;
     let runIova = area.start;

@@ -1,12 +1,14 @@
 // The memory behind one MAP (or MAP_FILE) call: a byte range of a process address
-// space or a file. Areas, including those COPY creates in other IOASes, point into it
-// at an offset, so copies share pins instead of pinning twice. A page is pinned once
-// however many areas cover it; `users` counts the covering pinned areas.
+// space, a file or a dma-buf. Areas, including those COPY creates in other IOASes,
+// point into it at an offset, so copies share pins instead of pinning twice. A page is
+// pinned once however many areas cover it; `users` counts the covering pinned areas.
+// The areas built on the pages hold them: memory that can be revoked (a dma-buf) tells
+// each holder, and is released when the last holder goes.
 import { PAGE_SIZE } from '../limits.js';
 import type { PinnableMemory } from '../pinnable.js';
 import { OK_VOID, type Result } from '../result.js';
 
-export type PagesSource = 'user' | 'file';
+export type PagesSource = 'user' | 'file' | 'dmabuf';
 
 interface PinnedPage {
   readonly pa: bigint;
@@ -15,6 +17,9 @@ interface PinnedPage {
 
 export class PinnedPages {
   private readonly pinned = new Map<bigint, PinnedPage>();
+  /** Areas using these pages, each with what it does when the memory is revoked. */
+  private readonly holders = new Map<object, () => void>();
+
   constructor(
     readonly memory: PinnableMemory,
     /** Byte address in the source: the user VA, or the file offset. */
@@ -23,7 +28,31 @@ export class PinnedPages {
     /** Whether the memory was taken for writing; COPY with WRITEABLE needs it. */
     readonly writable: boolean,
     readonly source: PagesSource,
-  ) {}
+  ) {
+    memory.onRevoke?.(() => {
+      for (const revoke of [...this.holders.values()]) revoke();
+    });
+  }
+
+  /** True once the exporter took the memory back: nothing may map it any more. */
+  get revoked(): boolean {
+    return this.memory.revoked === true;
+  }
+
+  /** An area starts using the pages; `onRevoke` runs if the memory is revoked. */
+  hold(area: object, onRevoke: () => void): void {
+    this.holders.set(area, onRevoke);
+  }
+
+  /** An area is gone; the last one lets go of the memory. */
+  drop(area: object): void {
+    if (this.holders.delete(area)) this.releaseUnused();
+  }
+
+  /** Lets go of the memory if no area holds it (also a MAP that failed before placing any). */
+  releaseUnused(): void {
+    if (this.holders.size === 0) this.memory.detach?.();
+  }
 
   /** Source address of byte `offset` (VA or file offset): alignment rules look at it. */
   addressOf(offset: bigint): bigint {
@@ -40,7 +69,7 @@ export class PinnedPages {
         taken.push(page);
         continue;
       }
-      const r = this.memory.pinFrame(page);
+      const r = this.memory.pinFrame(page, this.writable);
       if (!r.ok) {
         for (const p of taken) this.release(p);
         return r;

@@ -1,5 +1,5 @@
 // IOMMU_TEST_CMD (spec §5.1), the self-test hook: IOAS ops here, mock-device ops in
-// ../selftest/ (mock devices, in-kernel accesses). dma-buf is not modelled (EOPNOTSUPP).
+// ../selftest/ (mock devices, in-kernel accesses, the test dma-buf).
 import { EFAULT, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
 import { TEST_RESERVATION } from '../ioas/io-pagetable.js';
 import { U64_MAX } from '../limits.js';
@@ -17,6 +17,7 @@ import { checkDevCache, checkIotlb, checkMap, dirty } from '../selftest/checks.j
 import { triggerIopf, triggerVevent } from '../selftest/events.js';
 import { accessPages, accessReplaceIoas, accessRw, createAccess, destroyAccessPages } from '../selftest/access-ops.js';
 import { mockDomain, mockDomainReplace, pasidAttach, pasidCheckHwpt, pasidDetach } from '../selftest/mock-domain.js';
+import { checkDmabuf, dmabufGet, dmabufRevoke } from '../selftest/dmabuf-ops.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
 
@@ -66,8 +67,13 @@ export function testCmd(u: TestCmd): number {
       return accessRw(u);
     case IOMMU_TEST_OP.DESTROY_ACCESS_PAGES:
       return destroyAccessPages(u);
+    case IOMMU_TEST_OP.DMABUF_GET:
+      return dmabufGet(u);
+    case IOMMU_TEST_OP.DMABUF_REVOKE:
+      return dmabufRevoke(u);
+    case IOMMU_TEST_OP.MD_CHECK_DMABUF:
+      return checkDmabuf(u);
     default:
-      // Not modelled: dma-buf (22, 23); unknown ops are EOPNOTSUPP as in the kernel.
       return -EOPNOTSUPP;
   }
 }

@@ -26,6 +26,9 @@ export function viommuAlloc(u: Ucmd<typeof IommuViommuAlloc.fields>): number {
     return -added.errno;
   }
   u.ctx.objects.hold(viommu, parent);
+  // Pages the driver registered for mmap belong to the new object: mapping them makes it busy.
+  const region = made.value.mmap && u.ctx.mmaps.find(made.value.mmap.offset);
+  if (region) region.owner = viommu;
   u.set('out_viommu_id', added.value);
   const rc = u.respond();
   if (rc !== 0) u.ctx.objects.destroy(added.value);

@@ -1,7 +1,7 @@
 // struct iommu_test_cmd, the self-test command (spec §5.1). Union members are
 // declared as separate layouts whose offsets are absolute (union base 16 added),
 // so `decodeStruct(TestAddReserved, view)` reads straight from the command.
-import { defineStruct, u32, u64 } from './layout.js';
+import { defineStruct, s32, u32, u64 } from './layout.js';
 
 export const IOMMU_TEST_OP = {
   ADD_RESERVED: 1,
@@ -27,6 +27,8 @@ export const IOMMU_TEST_OP = {
   PASID_CHECK_HWPT: 21,
   DMABUF_GET: 22,
   DMABUF_REVOKE: 23,
+  /** Newest development header only (spec §8.2 correction 5). */
+  MD_CHECK_DMABUF: 24,
 } as const;
 
 /** Offset of the union inside iommu_test_cmd. */
@@ -159,4 +161,24 @@ export const TestAccessReplaceIoas = defineStruct(
   72,
   { ioas_id: u32(U + 0) },
   'ioas_id',
+);
+
+// The self-test's dma-buf (ops 22-24).
+/** DMABUF_GET rounds the length up to pages and refuses 0 or more than this many. */
+export const TEST_DMABUF_MAX_PAGES = 512;
+
+export const TestDmabufGet = defineStruct('iommu_test_cmd.dmabuf_get', 72, { length: u32(U + 0), open_flags: u32(U + 4) }, 'open_flags');
+
+export const TestDmabufRevoke = defineStruct(
+  'iommu_test_cmd.dmabuf_revoke',
+  72,
+  { dmabuf_fd: s32(U + 0), revoked: u32(U + 4) },
+  'revoked',
+);
+
+export const TestCheckDmabuf = defineStruct(
+  'iommu_test_cmd.check_dmabuf',
+  72,
+  { dmabuf_fd: s32(U + 0), iova: u64(U + 8), length: u64(U + 16), offset: u64(U + 24) },
+  'offset',
 );

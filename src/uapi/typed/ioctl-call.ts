@@ -45,11 +45,12 @@ export class IoctlCaller {
     return { rc, out: out! };
   }
 
-  /** Issues `request` with `struct` as the argument bytes; returns the bytes written back. */
-  callRaw(command: string, request: number, struct: Uint8Array): Uint8Array {
+  /** Issues `request` with `struct` as the argument bytes; returns the result and the bytes written back. */
+  callRaw(command: string, request: number, struct: Uint8Array): { rc: number; out: Uint8Array } {
     let out: Uint8Array = new Uint8Array(0);
-    check(command, this.issue(request, struct, (back) => (out = back)));
-    return out;
+    const rc = this.issue(request, struct, (back) => (out = back));
+    check(command, rc);
+    return { rc, out };
   }
 
   private issue(request: number, struct: Uint8Array, readBack: (bytes: Uint8Array) => void): number {

@@ -1,6 +1,7 @@
 // Typed helpers for the mock driver's IOMMU_TEST_CMD ops that a user of the typed API
 // needs to get devices at all: create a mock device attached to an IOAS or HWPT,
-// replace its attachment, attach/replace/detach a PASID, reserve IOVA. Only with a
+// replace its attachment, attach/replace/detach a PASID, reserve IOVA; and the test
+// dma-buf to map with ioasMapFile. Only with a
 // System built with selfTest (the default), as the kernel's CONFIG_IOMMUFD_TEST.
 import { IOMMU_TEST_CMD } from '../ioctl-numbers.js';
 import * as S from '../structs/index.js';
@@ -59,12 +60,26 @@ export class MockSelftest {
     this.cmd(S.IOMMU_TEST_OP.ADD_RESERVED, ioasId, S.TestAddReserved, { start, length });
   }
 
+  /** DMABUF_GET: a test dma-buf of `length` bytes (rounded up to pages) as a new fd, for ioasMapFile. */
+  dmabufGet(length: number, openFlags = 0): number {
+    return this.call(S.IOMMU_TEST_OP.DMABUF_GET, 0, S.TestDmabufGet, { length, open_flags: openFlags }).rc;
+  }
+
+  /** DMABUF_REVOKE: revoking stops every DMA to existing mappings of the buffer for good. */
+  dmabufRevoke(fd: number, revoked: boolean): void {
+    this.cmd(S.IOMMU_TEST_OP.DMABUF_REVOKE, 0, S.TestDmabufRevoke, { dmabuf_fd: fd, revoked: revoked ? 1 : 0 });
+  }
+
   private cmd<F extends Fields>(op: number, id: number, layout: StructLayout<F>, value: Partial<StructValue<F>>): StructValue<F> {
+    return this.call(op, id, layout, value).out;
+  }
+
+  private call<F extends Fields>(op: number, id: number, layout: StructLayout<F>, value: Partial<StructValue<F>>): { rc: number; out: StructValue<F> } {
     // The union member's layout shares the command's 72 bytes, so it is encoded over the header.
     const header = S.packStruct(S.IommuTestCmd, { op, id });
     encodeStruct(layout, value, new DataView(header.buffer));
     const name = OP_NAMES[op] ?? `IOMMU_TEST_OP ${op}`;
-    const out = this.iommufd.caller.callRaw(name, IOMMU_TEST_CMD, header);
-    return S.unpackStruct(layout, out);
+    const { rc, out } = this.iommufd.caller.callRaw(name, IOMMU_TEST_CMD, header);
+    return { rc, out: S.unpackStruct(layout, out) };
   }
 }

@@ -6,6 +6,7 @@ import type { AnonFile } from '../anon-file.js';
 import type { IommufdContext } from '../context.js';
 import { EINVAL } from '../errno.js';
 import { IommufdObject, ObjectType } from '../objects.js';
+import { readWholeRecords } from '../queue-read.js';
 import { fail, ok, type Result } from '../result.js';
 import { IOMMU_VEVENTQ_FLAG_LOST_EVENTS, IommufdVeventHeader, packStruct } from '../structs/index.js';
 import type { ViommuObject } from './viommu.js';
@@ -48,16 +49,15 @@ export class VeventqObject extends IommufdObject {
 
   /** Whole records only, oldest first. */
   read(count: number): Uint8Array {
-    const out: number[] = [];
-    while (this.events.length > 0) {
-      const e = this.events[0];
-      const size = IommufdVeventHeader.sizeof + e.payload.length;
-      if (out.length + size > count) break;
-      out.push(...packStruct(IommufdVeventHeader, { flags: e.flags, sequence: e.sequence }), ...e.payload);
-      this.events.shift();
-      if (this.events.length === 0) this.lostAtTail = false;
-    }
-    return Uint8Array.from(out);
+    const bytes = readWholeRecords(this.events, count, (e) => IommufdVeventHeader.sizeof + e.payload.length, (e) => {
+      const record = new Uint8Array(IommufdVeventHeader.sizeof + e.payload.length);
+      record.set(packStruct(IommufdVeventHeader, { flags: e.flags, sequence: e.sequence }));
+      record.set(e.payload, IommufdVeventHeader.sizeof);
+      return record;
+    });
+    // Read to the end, the LOST_EVENTS header (if it was there) went with the rest.
+    if (this.events.length === 0) this.lostAtTail = false;
+    return bytes;
   }
 
   get pending(): number {

@@ -3,6 +3,7 @@
 // (for dirty-capability checks, vIOMMU events and the PASID 1024 fault injection).
 import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../../uapi/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../uapi/result.js';
+import type { VendorMmap } from '../../uapi/mmap-regions.js';
 import { copyUserData, copyUserDataOut, type UserData } from '../../uapi/user-data.js';
 import type { VendorDevice, VendorDomain, VendorEnv, VendorNestedDomain, VendorPagingDomain, VendorViommu } from '../../uapi/vendor.js';
 import {
@@ -36,9 +37,8 @@ const HWPT_SELFTEST_SIZE = 8;
 /** struct iommu_viommu_selftest: in_data @0, out_data @4 (mandatory), out_mmap_offset @8, out_mmap_length @16. */
 const VIOMMU_SELFTEST_MIN = 8;
 const VIOMMU_SELFTEST_SIZE = 24;
-/** Where the vIOMMU's two mmap-able pages would appear on the iommufd (an offset cookie). */
-const VIOMMU_MMAP_OFFSET = 0x1_0000_0000n;
-const VIOMMU_MMAP_LENGTH = 2n * 4096n;
+/** The vIOMMU's data pages, mmap-able through the iommufd. */
+const VIOMMU_MMAP_PAGES = 2;
 
 export class MockDevice implements VendorDevice {
   readonly vendor = mockVendor;
@@ -97,21 +97,33 @@ export class MockDevice implements VendorDevice {
     if (type !== IOMMU_VIOMMU_TYPE_SELFTEST) return fail(EOPNOTSUPP);
     if (!(parent instanceof MockPagingDomain)) return fail(EINVAL);
     let inData = 0;
+    let mmap: VendorMmap | undefined;
     if (data) {
       const r = copyUserData(env.mem, data, type, VIOMMU_SELFTEST_MIN, VIOMMU_SELFTEST_SIZE);
       if (!r.ok) return r;
       inData = r.value.getUint32(0, true);
+      const region = env.mmap.create(VIOMMU_MMAP_PAGES);
+      if (!region.ok) return region;
+      mmap = region.value;
       const out = new Uint8Array(VIOMMU_SELFTEST_SIZE);
       const view = new DataView(out.buffer);
       view.setUint32(0, inData, true);
+      // The loopback the self-test reads back through the mapping.
+      mmap.write(0, out.subarray(0, 4));
       view.setUint32(4, inData, true);
-      view.setBigUint64(8, VIOMMU_MMAP_OFFSET, true);
-      view.setBigUint64(16, VIOMMU_MMAP_LENGTH, true);
+      view.setBigUint64(8, mmap.offset, true);
+      view.setBigUint64(16, mmap.length, true);
       const w = copyUserDataOut(env.mem, data, type, VIOMMU_SELFTEST_MIN, out);
-      if (!w.ok) return w;
+      if (!w.ok) {
+        mmap.release();
+        return w;
+      }
     }
-    if (!env.guard.allow('vendor')) return fail(ENOMEM);
-    return ok(new MockViommu(mockVendor, type, parent, inData));
+    if (!env.guard.allow('vendor')) {
+      mmap?.release();
+      return fail(ENOMEM);
+    }
+    return ok(new MockViommu(mockVendor, type, parent, inData, mmap));
   }
 
   attach(domain: VendorDomain | null, pasid: number | undefined, vdevIdOn: (viommu: VendorViommu) => bigint | undefined): Result<void> {

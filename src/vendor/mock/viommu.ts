@@ -3,6 +3,7 @@
 import { EEXIST, EINVAL, EIO, EOPNOTSUPP } from '../../uapi/errno.js';
 import { fail, OK_VOID, type Result } from '../../uapi/result.js';
 import { copyFullUserArray, type UserDataArray } from '../../uapi/user-data.js';
+import type { VendorMmap } from '../../uapi/mmap-regions.js';
 import type { HwQueueSupport, IommuVendor, InvalidateResult, VdeviceRef, VendorEnv, VendorViommu } from '../../uapi/vendor.js';
 import {
   IOMMU_HW_QUEUE_TYPE_SELFTEST,
@@ -41,6 +42,8 @@ export class MockViommu implements VendorViommu {
     readonly parent: MockPagingDomain,
     /** in_data of iommu_viommu_selftest, kept in the first word of its mmap-able pages. */
     readonly inData: number,
+    /** The two pages allocated with data, mmap-able through the iommufd. */
+    readonly mmap?: VendorMmap,
   ) {}
 
   supportsVeventq(type: number): boolean {
@@ -67,5 +70,7 @@ export class MockViommu implements VendorViommu {
     return { handled, errno: 0 };
   }
 
-  free(): void {}
+  free(): void {
+    this.mmap?.release();
+  }
 }

@@ -10,7 +10,7 @@ import {
 import { checkBatch, checkTranslate, checkWalk } from './check.js';
 import { editedLeaf, findLeaf } from './edits.js';
 import type { InvalidationKind, NestedInvalidation, Op, TranslateOp } from './ops.js';
-import { createStage1, growGuestTableRam, STAGE1_GROUP, targets, type SpaceRef, type World } from './world.js';
+import { createStage1, STAGE1_GROUP, targets, type SpaceRef, type World } from './world.js';
 
 interface Mapping { iova: bigint; size: bigint }
 
@@ -83,15 +83,7 @@ export class Run {
   private recreate(op: Extract<Op, { kind: 'recreate' }>): void {
     const { ref, index } = this.space(op.space);
     this.world.engine.destroySpace(ref.id);
-    let fresh: SpaceRef;
-    try {
-      fresh = createStage1(this.world, ref.shape);
-    } catch (error) {
-      if (!(error instanceof EngineError && error.code === 'NO_MEMORY' && this.nested)) throw error;
-      growGuestTableRam(this.world);
-      fresh = createStage1(this.world, ref.shape);
-      this.log.push('guest RAM for tables ran dry: added a region');
-    }
+    const fresh = createStage1(this.world, ref.shape);
     this.world.spaces[index] = fresh;
     this.mapped[index].length = 0;
     this.forget(index);

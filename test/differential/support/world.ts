@@ -32,8 +32,6 @@ export interface World {
   tablePages: Array<{ gpa: bigint; hpa: bigint }>;
   /** Nested: the allocator over guest RAM the stage-1 spaces take their tables from. */
   allocator?: number;
-  /** Nested: guest RAM regions added after the first one ran dry (growGuestTableRam). */
-  extraTableRam?: number;
 }
 
 export async function createWorld(layout: Layout, build: 'release' | 'debug', ad: boolean, caches: EngineOptions): Promise<World> {
@@ -77,33 +75,13 @@ function mapGuestTableRam(engine: Engine, parent: number): Array<{ gpa: bigint; 
   }
   const pages: Array<{ gpa: bigint; hpa: bigint }> = [];
   for (let i = 0; i < GUEST_TABLE_PAGES; i++) {
-    // 37 is coprime with the frame count (2 * GUEST_TABLE_PAGES, a power of two), so this picks distinct frames.
+    // 37 is coprime with the frame count (2 * GUEST_TABLE_PAGES = 2^6 * 3), so this picks distinct frames.
     const hpa = frames[(i * 37 + 11) % frames.length];
     const gpa = GUEST_TABLE_GPA + BigInt(i) * KiB4;
     engine.map(parent, gpa, hpa, KiB4, Perm.R | Perm.W);
     pages.push({ gpa, hpa });
   }
   return pages;
-}
-
-/**
- * A fresh region of guest RAM for stage-1 tables, with its own allocator, for when
- * the first one ran dry: a table freed while stage 2 does not map its page cannot go
- * back on the free list, and long runs unmap table pages often. The new pages lie
- * beyond the ones stage-2 ops pick from.
- */
-export function growGuestTableRam(world: World): void {
-  const { engine, parent } = world;
-  if (!parent) throw new Error('growGuestTableRam: a flat world has no guest RAM');
-  const pages = 64;
-  const region = (world.extraTableRam = (world.extraTableRam ?? 0) + 1);
-  const base = GUEST_TABLE_GPA + BigInt(GUEST_TABLE_PAGES + (region - 1) * pages) * KiB4;
-  for (let i = 0n; i < BigInt(pages); i++) {
-    const frame = engine.phys.allocFrame();
-    if (frame === undefined) throw new Error('out of simulated memory while adding guest RAM');
-    engine.map(parent.id, base + i * KiB4, frame, KiB4, Perm.R | Perm.W);
-  }
-  world.allocator = engine.createAllocator(base, base + BigInt(pages) * KiB4, parent.id);
 }
 
 /** Stage-2 pages of every size under the data window; its last 1 GiB region starts unmapped. */
