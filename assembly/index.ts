@@ -27,7 +27,7 @@ import './abort';
 export {
   translateBatch, translateOne, lastPerms, lastShift, lastLevel, lastGpa, lastFault, lastAddr, lastStage,
 } from './translate';
-export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceRoot } from './space-table';
+export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceOptions, spaceRoot } from './space-table';
 export { allocatorCreate, allocatorPages, allocatorPagesInUse, allocatorPagesFree } from './allocators';
 export { tableRecordsLeft } from './table-records';
 export { invalidateRange, invalidateSpace, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';

@@ -127,6 +127,13 @@ export function setSpaceOptions(space: u32, options: u32): i32 {
   return 0;
 }
 
+/** The space's options word (OPTION_AD | OPTION_STALE_CHECK), or -1 for no such space. */
+export function spaceOptions(space: u32): i32 {
+  if (!spaceValid(space)) return SPACE_BAD_ARGUMENT;
+  const flags = load<u8>(spaceAt(space) + S_FLAGS);
+  return <i32>((flags & FLAG_AD ? OPTION_AD : 0) | (flags & FLAG_STALE_CHECK ? OPTION_STALE_CHECK : 0));
+}
+
 export function spaceRoot(space: u32): u64 {
   return spaceValid(space) ? load<u64>(spaceAt(space) + S_ROOT) : NO_PAGE;
 }

@@ -136,9 +136,20 @@ export class Engine {
     if (this.core.setSpaceRoot(space, root) < 0) throw new EngineError('setRoot: the space does not exist, owns its tables, or the root is not page aligned', 'BAD_ARGUMENT');
   }
 
+  /** Switches A/D and the stale check; an option left out keeps its current value. */
   setOptions(space: number, options: { ad?: boolean; staleCheck?: boolean }): void {
-    const flags = (options.ad ? 1 : 0) | (options.staleCheck ? 2 : 0);
-    if (this.core.setSpaceOptions(space, flags) < 0) throw new EngineError(`setOptions: no space ${space}`, 'BAD_SPACE');
+    const now = this.core.spaceOptions(space);
+    if (now < 0) throw new EngineError(`setOptions: no space ${space}`, 'BAD_SPACE');
+    const ad = options.ad ?? (now & 1) !== 0;
+    const staleCheck = options.staleCheck ?? (now & 2) !== 0;
+    this.core.setSpaceOptions(space, (ad ? 1 : 0) | (staleCheck ? 2 : 0));
+  }
+
+  /** The space's current options. */
+  options(space: number): { ad: boolean; staleCheck: boolean } {
+    const now = this.core.spaceOptions(space);
+    if (now < 0) throw new EngineError(`options: no space ${space}`, 'BAD_SPACE');
+    return { ad: (now & 1) !== 0, staleCheck: (now & 2) !== 0 };
   }
 
   root(space: number): bigint {

@@ -27,6 +27,7 @@ export interface CoreExports {
   destroySpace(space: number): number;
   setSpaceRoot(space: number, root: bigint): number;
   setSpaceOptions(space: number, options: number): number;
+  spaceOptions(space: number): number;
   spaceRoot(space: number): bigint;
   spaceLive(space: number): number;
   allocatorCreate(base: bigint, limit: bigint, tableSpace: number): number;

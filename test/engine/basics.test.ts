@@ -66,6 +66,17 @@ describe.each(['debug', 'release'] as const)('engine basics (%s build)', (build)
     expect(e.counters().staleHits).toBe(1);
   });
 
+  it('setOptions changes only the options it names', async () => {
+    const engine = await Engine.create({ build, physMemBytes: 16 << 20 });
+    const space = engine.createSpace({ format: 'x86-64', levels: 4 });
+    engine.setOptions(space, { staleCheck: true });
+    engine.setOptions(space, { ad: true });
+    expect(engine.options(space)).toEqual({ ad: true, staleCheck: true });
+    engine.setOptions(space, { staleCheck: false });
+    expect(engine.options(space)).toEqual({ ad: true, staleCheck: false });
+    expect(() => engine.setOptions(999, { ad: true })).toThrow(/no space 999/);
+  });
+
   it('splits a large page on a partial unmap and frees tables that become empty', async () => {
     const e = await Engine.create({ build });
     const s = e.createSpace({ format: 'x86-64', levels: 4 });
