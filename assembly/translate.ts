@@ -167,11 +167,18 @@ function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u
  * any fill): a second miss there would most likely walk to the same entry, so it
  * waits for the group and is looked up again.
  */
-@inline function pageInFlight(lanes: u32, iova: u64, regionShift: u64): bool {
+@inline function pageInFlight(lanes: u32, iova: u64, regionShift: u64, inFlight: u64): bool {
+  // The group's regions as a 64-bit filter: most misses are ruled out without a scan.
+  if (!(inFlight & regionBit(iova, regionShift))) return false;
   for (let slot: u32 = 0; slot < lanes; slot++) {
     if (((load<u64>(laneAt(slot) + L_INPUT) ^ iova) >> regionShift) == 0) return true;
   }
   return false;
+}
+
+/** The filter bit of `iova`'s region (a multiplicative hash of the region number). */
+@inline function regionBit(iova: u64, regionShift: u64): u64 {
+  return <u64>1 << (((iova >> regionShift) * 0x9E3779B97F4A7C15) >> 58);
 }
 
 /** log2 of the region pageInFlight compares: the largest page size in `sizeMask`. */
@@ -204,6 +211,8 @@ function translateRequests(
   let sizeMask: u64 = 0;
   let failures: u32 = 0;
   let lanes: u32 = 0;
+  /** Filter of the regions the group's lanes walk (regionBit). */
+  let inFlight: u64 = 0;
   let groupSpace: u32 = 0;
   let i: u32 = 0;
   forgetRunMiss();
@@ -246,6 +255,7 @@ function translateRequests(
           failures += walkGroup(groupSpace, lanes, outBase, statusBase);
           forgetRunMiss();
           lanes = 0;
+          inFlight = 0;
           sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
         }
         checkStale(space, iova, access, hitAddr);
@@ -254,10 +264,12 @@ function translateRequests(
       continue;
     }
     // A group holds misses of one space, at most walkerLanes, in distinct regions.
-    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShiftOf(sizeMask)))) {
+    const regionShift = regionShiftOf(sizeMask);
+    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, inFlight))) {
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
       forgetRunMiss();
       lanes = 0;
+      inFlight = 0;
       sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
       // Looked up again now that the group's walks have filled the IOTLB, as it would
       // be had the requests come one at a time.
@@ -266,6 +278,7 @@ function translateRequests(
     misses++;
     groupSpace = space;
     setLane(laneAt(lanes), iova, access, i);
+    inFlight |= regionBit(iova, regionShift);
     lanes++;
     i++;
   }

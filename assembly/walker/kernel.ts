@@ -11,7 +11,7 @@
 // behind the first one.
 import { frameOffset, frameOffsetInWidth } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
-import { count, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
+import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import {
   REASON_TRANSLATION, REASON_PERMISSION, REASON_RESERVED, REASON_ADDRESS_SIZE, REASON_EXTERNAL,
   ACCESS_READ, ACCESS_WRITE, ACCESS_USER,
@@ -24,7 +24,7 @@ import {
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
   L_PURPOSE, P_INPUT, P_TABLE, P_LEVEL, P_PERMS, P_ACCESS, R_GPA, N_PTR, N_ENTRY, N_PTE,
-  NOT_RESOLVED, STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
+  STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
@@ -64,8 +64,8 @@ import { storeThroughParent } from './run';
 }
 
 /**
- * The next read is `entry`, at host pointer `ptr` (or NOT_RESOLVED). Only a nested
- * walk keeps the entry's address: it resolves it through the parent. A single-stage
+ * The next read is `entry`, at host pointer `ptr`. Only a nested walk keeps the
+ * entry's address (for a fault, and to write A/D through the parent); a single-stage
  * walk needs it only for a fault, and recomputes it then (ownEntry).
  */
 @inline function setNext<P>(p: P, lane: usize, entry: u64, ptr: usize): void {
@@ -73,15 +73,26 @@ import { storeThroughParent } from './run';
   store<u32>(lane + N_PTR, <u32>ptr);
 }
 
+/**
+ * Points the lane's own walk at the entry `entry`. A single-stage entry is a host
+ * address (`inWidth`: it came from an entry that passed the reserved check). A
+ * stage-1 entry is a GPA, resolved now: from the table cache, or by starting the
+ * parent walk at once, so the round that follows already reads for this lane.
+ */
+@inline function aimOwn<P>(p: P, lane: usize, entry: u64, inWidth: bool): void {
+  if (!p.exists()) {
+    store<u32>(lane + N_PTR, <u32>(inWidth ? hostPointerInWidth(entry) : hostPointer(entry)));
+    return;
+  }
+  store<u64>(lane + N_ENTRY, entry);
+  const host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
+  if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
+  store<u32>(lane + N_PTR, <u32>hostPointer(host | (entry & 0xFFF)));
+}
+
 /** The address of the entry the lane's own walk reads next (or has just read). */
 @inline function ownEntry(lane: usize): u64 {
   return entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
-}
-
-/** The lane's own next entry; a stage-1 (GPA) entry is resolved when it is read. */
-@inline function nextOwn<P>(p: P, lane: usize): void {
-  const entry = ownEntry(lane);
-  setNext(p, lane, entry, p.exists() ? NOT_RESOLVED : hostPointer(entry));
 }
 
 /**
@@ -102,7 +113,7 @@ function startOwn<F, P>(f: F, p: P, lane: usize): void {
   if (ctxWalkCaches && ctxLevels > 1) {
     probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
-  nextOwn(p, lane);
+  aimOwn(p, lane, ownEntry(lane), false);
 }
 
 function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32): void {
@@ -120,26 +131,26 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   store<u32>(lane + N_PTR, <u32>hostPointer(entry));
 }
 
+/**
+ * Why the entry just read (`pte`, through host pointer `ptr`; 0 = not backed) stops
+ * the walk, or 0. One reason for all three checks, so the step has one fault exit.
+ */
+@inline function entryFault<F>(f: F, ptr: usize, pte: u64, level: u32): u32 {
+  if (!ptr) return REASON_EXTERNAL;
+  if (!f.present(pte)) return REASON_TRANSLATION;
+  if (f.reserved(pte, level, ctxPaMask)) return REASON_RESERVED;
+  return 0;
+}
+
 /** One read of the lane's own walk. */
 @inline function stepOwn<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
   const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
-  let ptr = <usize>load<u32>(lane + N_PTR);
-  let pte: u64;
-  if (p.exists() && ptr == NOT_RESOLVED) {
-    // A stage-1 entry is a GPA: its host page comes from the table cache or a parent walk.
-    const host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
-    if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
-    ptr = hostPointer(host | (entry & 0xFFF));
-    pte = ptr ? load<u64>(ptr) : 0;
-  } else {
-    pte = takeNext(lane, ptr, gathered);
-  }
-  count(C_PTE_READS);
-  if (!ptr) { fail(lane, REASON_EXTERNAL, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
-  if (!f.present(pte)) { fail(lane, REASON_TRANSLATION, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
-  if (f.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
+  const ptr = <usize>load<u32>(lane + N_PTR);
+  let pte = takeNext(lane, ptr, gathered);
+  const bad = entryFault(f, ptr, pte, level);
+  if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
   if (ctxWriteAd && !(pte & f.accessedBit())) {
     pte |= f.accessedBit();
     if (p.exists()) {
@@ -151,12 +162,14 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   const perms = load<u32>(lane + L_PERMS) & f.perms(pte);
   if (!f.isLeaf(pte, level)) {
     const table = f.tableAddr(pte);
-    store<u64>(lane + L_TABLE, table);
+    // ownEntry recomputes a single-stage entry's address from the table; a nested
+    // walk keeps the address itself (N_ENTRY).
+    if (!p.exists()) store<u64>(lane + L_TABLE, table);
     store<i32>(lane + L_LEVEL, <i32>level - 1);
     store<u32>(lane + L_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
     const next = entryIn(table, input, level - 1);
-    setNext(p, lane, next, p.exists() ? NOT_RESOLVED : hostPointerInWidth(next));
+    aimOwn(p, lane, next, true);
     return;
   }
   const access = load<u32>(lane + L_ACCESS);
@@ -183,10 +196,8 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   const level = <u32>load<i32>(lane + P_LEVEL);
   const ptr = <usize>load<u32>(lane + N_PTR);
   let pte = takeNext(lane, ptr, gathered);
-  count(C_PTE_READS);
-  if (!ptr) { fail(lane, REASON_EXTERNAL, 2, level, gpa); return; }
-  if (!p.present(pte)) { fail(lane, REASON_TRANSLATION, 2, level, gpa); return; }
-  if (p.reserved(pte, level, ctxPaMask)) { fail(lane, REASON_RESERVED, 2, level, gpa); return; }
+  const bad = entryFault(p, ptr, pte, level);
+  if (bad) { fail(lane, bad, 2, level, gpa); return; }
   if (ctxParentWriteAd && !(pte & p.accessedBit())) {
     pte |= p.accessedBit();
     setBits(ptr, p.accessedBit());
@@ -194,7 +205,6 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   const perms = load<u32>(lane + P_PERMS) & p.perms(pte);
   if (!p.isLeaf(pte, level)) {
     const table = p.tableAddr(pte);
-    store<u64>(lane + P_TABLE, table);
     store<i32>(lane + P_LEVEL, <i32>level - 1);
     store<u32>(lane + P_PERMS, perms);
     if (ctxWalkCaches && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
@@ -239,9 +249,13 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
 
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */
 export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
-  for (let slot: u32 = 0; slot < count; slot++) startOwn(f, p, laneAt(first + slot));
+  let active: u32 = 0;
+  for (let slot: u32 = 0; slot < count; slot++) {
+    const lane = laneAt(first + slot);
+    startOwn(f, p, lane);
+    if (load<u32>(lane + L_STATE) != STATE_DONE) active++;
+  }
   const gathering = count > 1;
-  let active = count;
   let rounds: u32 = 0;
   while (active) {
     // A walk reads at most levels x (parent levels + 1) + parent levels entries (35
@@ -249,7 +263,7 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
     assert(++rounds <= 64);
     if (gathering) {
       // Gather: issue every lane's next read before looking at any of them.
-      // N_PTR is always a valid linear address (0 and NOT_RESOLVED included; a finished
+      // N_PTR is always a valid linear address (0 included; a finished
       // lane's is stale but in bounds), so no lane needs a check: the step pass ignores
       // what was loaded for those.
       for (let slot: u32 = 0; slot < count; slot++) {
@@ -257,6 +271,8 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
         store<u64>(lane + N_PTE, load<u64>(<usize>load<u32>(lane + N_PTR)));
       }
     }
+    // Every step reads one entry: counted per round rather than per step.
+    countBy(C_PTE_READS, active);
     active = 0;
     for (let slot: u32 = 0; slot < count; slot++) {
       const lane = laneAt(first + slot);

@@ -34,12 +34,10 @@ export const P_PERMS: u32 = 92;      // u32
 export const P_ACCESS: u32 = 96;     // u32
 // The next entry the lane reads: computed at the end of each step, loaded ahead by
 // the gather pass (kernel.ts).
-export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed; NOT_RESOLVED = still a GPA
-export const N_ENTRY: u32 = 152;     // u64 its address (in its table space)
+// A stage-1 entry is resolved to its host pointer before it becomes the next read.
+export const N_PTR: u32 = 104;       // u32 linear offset; 0 = not backed
+export const N_ENTRY: u32 = 152;     // u64 its address (nested: the GPA)
 export const N_PTE: u32 = 160;       // u64 its value, loaded by the gather pass
-// A small address no frame ever has (frames sit far above the static data), so the
-// gather pass may load through N_PTR of every lane without checking it first.
-export const NOT_RESOLVED: u32 = 8;
 // Result.
 export const R_FAULT: u32 = 112;     // u32 0 = translated
 export const R_STAGE: u32 = 116;     // u32
