@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4')
     .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry')
     .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry')
+    .option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)')
     .option('--request-bytes <n>', 'bytes per translation request (power of two up to 4096)')
     .option('--set <key=value...>', 'any other generator parameter (e.g. --set poolBuffers=4096)')
     .option('--record <file>', 'write the operations as a binary trace')

@@ -18,7 +18,10 @@ function requester(device: number, pasid: number): number {
 
 export async function createEngine(topology: Topology): Promise<Engine> {
   const g = topology.engine;
-  return Engine.create({ iotlb: g.iotlb, walkCache: g.walkCache, nestedTableCache: g.nestedTableCache, physMemBytes: g.physMemBytes });
+  return Engine.create({
+    iotlb: g.iotlb, walkCache: g.walkCache, nestedTableCache: g.nestedTableCache, physMemBytes: g.physMemBytes,
+    ...(g.walkers === undefined ? {} : { walkers: g.walkers }),
+  });
 }
 
 /**

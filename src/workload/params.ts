@@ -24,10 +24,10 @@ export interface CommonParams {
   /**
    * Bytes a device covers with one translation request. The default, 4096, is one
    * translation per page a DMA touches (an ATS device, or an IOMMU that coalesces
-   * requests to one page). Smaller values translate every PCIe request; note that
-   * the engine's batch walks misses in groups of up to 8 and probes later requests
-   * before the group's fills, so requests to one new page inside a group each count
-   * as a miss.
+   * requests to one page). Smaller values translate every PCIe request; the engine
+   * walks misses in groups (`engine.walkers`) while later requests probe the IOTLB,
+   * and a miss in a region being walked waits for that walk, so repeated requests to
+   * one new page mostly hit.
    */
   requestBytes: number;
   engine: EngineGeometry;

@@ -29,6 +29,8 @@ export interface EngineGeometry {
   nestedTableCache: CacheGeometry | false;
   /** Frame pool for page tables (bytes). */
   physMemBytes: number;
+  /** Page walks in flight at once (the engine's `walkers`; its default when absent). */
+  walkers?: number;
 }
 
 export interface Topology {

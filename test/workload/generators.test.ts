@@ -45,6 +45,17 @@ describe('workload generators', () => {
     expect(pool.records.map + pool.records.unmap).toBeLessThan(20);
   });
 
+  it('the walker count changes walk-cache reuse, never what misses or faults', async () => {
+    const runs = await Promise.all([1, 8, 24].map((walkers) => runWorkload(createScenario('sva', { steps: 200, engine: { walkers } }))));
+    const readsPerWalk = runs.map((r) => r.counters.pteReads / r.counters.walks);
+    // Walks of one group do not see each other's walk-cache fills: more walkers, more reads.
+    expect(readsPerWalk[0]).toBeLessThan(readsPerWalk[1]!);
+    expect(readsPerWalk[1]).toBeLessThan(readsPerWalk[2]!);
+    for (const r of runs) expect(r.faults).toBe(0);
+    const misses = runs.map((r) => r.counters.misses);
+    expect(Math.max(...misses) - Math.min(...misses)).toBeLessThanOrEqual(misses[0]! / 1000 + 5);
+  });
+
   it('a flush queue issues one domain invalidation per 256 unmaps instead of one per unmap', async () => {
     const fq = await runWorkload(createScenario('nic-flush-queue', { steps: 4000 }));
     expect(fq.invalidations.range).toBe(0);

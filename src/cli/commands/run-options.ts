@@ -12,6 +12,7 @@ export interface ScenarioOptions {
   iotlb?: string;
   walkCache?: string;
   nestedCache?: string;
+  walkers?: string;
   requestBytes?: string;
   set?: string[];
 }
@@ -63,6 +64,11 @@ export function scenarioOverrides(o: ScenarioOptions): Record<string, unknown> {
   }
   if (o.walkCache !== undefined) engine.walkCache = geometry(o.walkCache, 'walk-cache');
   if (o.nestedCache !== undefined) engine.nestedTableCache = geometry(o.nestedCache, 'nested-cache');
+  if (o.walkers !== undefined) {
+    const n = positiveInteger(o.walkers, 'walkers');
+    if (n > 32) throw new Error(`--walkers must be 1..32, got "${o.walkers}"`);
+    engine.walkers = n;
+  }
   if (Object.keys(engine).length) out.engine = engine;
   for (const entry of o.set ?? []) {
     const [key, value] = parseSet(entry);
