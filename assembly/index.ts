@@ -32,6 +32,11 @@ export { allocatorCreate, allocatorPages, allocatorPagesInUse, allocatorPagesFre
 export { tableRecordsLeft } from './table-records';
 export { invalidateRange, invalidateSpace, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
 export { resolveThroughSpace } from './resolve';
+export { nextLiveSpace } from './spaces';
+export { leafEntry, leafValue, leafAddress, leafLevel } from './leaf-entry';
+export {
+  readDirty, dirtyBitmap, dirtyLeaves, dirtySkips, dirtySkipReason, dirtySkipLevel, dirtySkipAddr, dirtySkipIova,
+} from './dirty';
 
 const INIT_OK: i32 = 0;
 const INIT_BAD_GEOMETRY: i32 = -1;

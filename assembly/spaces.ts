@@ -52,6 +52,17 @@ export function spaceValid(space: u32): bool {
   return space < maxSpaces && (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_IN_USE) != 0;
 }
 
+/**
+ * The lowest live space id at or above `from`, or -1: a host lists its spaces with
+ * one call per live space (one byte load per id in between, no record kept).
+ */
+export function nextLiveSpace(from: u32): i32 {
+  for (let id = from; id < maxSpaces; id++) {
+    if (load<u8>(spaceAt(id) + S_FLAGS) & FLAG_IN_USE) return <i32>id;
+  }
+  return -1;
+}
+
 export function groupValid(group: u32): bool {
   return group < maxGroups;
 }

@@ -9,6 +9,7 @@ import { DEFAULTS, type EngineOptions } from './options.js';
 import { FormatId, Replacement, type FormatName, type Translation } from './types.js';
 import { Batch } from './batch.js';
 import { readFaults, type FaultRecord } from './faults.js';
+import { clearDirtyRange, readDirtyBitmap, type DirtyBitmap, type DirtyScan } from './dirty.js';
 
 const NO_ROOT = 0xffff_ffff_ffff_ffffn;
 const TWO32 = 2 ** 32;
@@ -36,6 +37,19 @@ export interface TranslateResult {
   stage: number;
   level: number;
   addr: bigint;
+}
+
+/** The leaf entry that maps an address (Engine.leafEntry). */
+export interface LeafEntry {
+  /** 0 when found, else the FaultReason a walk would report (TRANSLATION, RESERVED, ADDRESS_SIZE, EXTERNAL). */
+  fault: number;
+  level: number;
+  /** Host address of the entry; on a fault the entry that stopped the lookup (ADDRESS_SIZE: the input). */
+  addr: bigint;
+  /** The entry as it is in memory (0 when it could not be read). */
+  value: bigint;
+  /** log2 of the page the leaf maps; 0 on a fault. */
+  pageShift: number;
 }
 
 function toBig(value: bigint | number): bigint {
@@ -206,6 +220,47 @@ export class Engine {
   resolve(space: number, addr: bigint | number): bigint | undefined {
     const out = BigInt.asUintN(64, this.core.resolveThroughSpace(space, toBig(addr)));
     return out === 0xffff_ffff_ffff_ffffn ? undefined : out;
+  }
+
+  /**
+   * The leaf entry of a single-stage space that maps `iova`, read without caches, A/D
+   * writes or counters: what a vendor needs to read or set per-page bits itself.
+   */
+  leafEntry(space: number, iova: bigint | number): LeafEntry {
+    const status = this.core.leafEntry(space, toBig(iova));
+    if (status === 7) throw new EngineError(`leafEntry: no space ${space}`, 'BAD_SPACE');
+    if (status === 8) throw new EngineError('leafEntry: a nested space\'s tables are GPAs (single-stage spaces only)', 'BAD_SPACE');
+    const level = this.core.leafLevel();
+    return {
+      fault: status, level, addr: unsigned(this.core.leafAddress()), value: unsigned(this.core.leafValue()),
+      pageShift: status === 0 ? 12 + 9 * level : 0,
+    };
+  }
+
+  /**
+   * Dirty leaves of [iova, iova+size) of a single-stage space as a bitmap over pages
+   * of `pageSize` bytes (a power of two; iova and size aligned to it and to 4 KiB),
+   * as IOMMU_HWPT_GET_DIRTY_BITMAP reports them: bit i is set when a dirty leaf
+   * overlaps [iova + i*pageSize, +pageSize). `clear` clears the D bits of the leaves
+   * found (the whole leaf, also where it reaches past the range). Clearing does not
+   * invalidate: invalidate the range afterwards (leafOnly is enough), or a write that
+   * hits a cached translation will not set D again (docs/formats.md).
+   */
+  readDirty(space: number, iova: bigint | number, size: bigint | number, pageSize: bigint | number,
+    options: { clear?: boolean } = {}): DirtyBitmap {
+    return readDirtyBitmap(this.core, this.views, space, iova, size, pageSize, options.clear ?? false);
+  }
+
+  /** Clears the D bit of every leaf in [iova, iova+size) (4 KiB aligned); invalidate afterwards as after readDirty. */
+  clearDirty(space: number, iova: bigint | number, size: bigint | number): DirtyScan {
+    return clearDirtyRange(this.core, this.views, space, iova, size);
+  }
+
+  /** Ids of the live spaces, ascending. */
+  spaces(): number[] {
+    const ids: number[] = [];
+    for (let id = this.core.nextLiveSpace(0); id >= 0; id = this.core.nextLiveSpace(id + 1)) ids.push(id);
+    return ids;
   }
 
   invalidateRange(space: number, iova: bigint | number, bytes: bigint | number, leafOnly = false): void {

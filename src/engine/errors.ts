@@ -16,7 +16,12 @@ const BUILD_CODES: Record<number, [string, string]> = {
   [-6]: ['NO_METADATA', 'out of table-page records (EngineOptions.tablePageRecords)'],
 };
 
-export function buildError(operation: string, code: number): EngineError {
-  const [name, text] = BUILD_CODES[code] ?? ['UNKNOWN', `code ${code}`];
+/** The error for a negative code of the core, from a table of [EngineError code, text] by code. */
+export function codeError(codes: Record<number, [string, string]>, operation: string, code: number): EngineError {
+  const [name, text] = codes[code] ?? ['UNKNOWN', `code ${code}`];
   return new EngineError(`${operation}: ${text}`, name);
+}
+
+export function buildError(operation: string, code: number): EngineError {
+  return codeError(BUILD_CODES, operation, code);
 }

@@ -15,3 +15,4 @@ export { MapPhysMemory } from './map-memory.js';
 export { PageTableBuilder, type TableAllocator } from './builder.js';
 export { BumpAllocator } from './bump-allocator.js';
 export { guestMemory } from './guest-memory.js';
+export { oracleLeafEntry, oracleReadDirty, type OracleLeafEntry } from './dirty.js';

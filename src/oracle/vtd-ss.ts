@@ -11,7 +11,7 @@ const W = 1n << 1n;
 const X = 1n << 2n;
 const PS = 1n << 7n;
 const A = 1n << 8n;
-const D = 1n << 9n;
+export const D = 1n << 9n;
 /** Address bits 51:12. */
 const ADDRESS = ((1n << 52n) - 1n) & ~0xfffn;
 /** Large-page low address bits: 20:12 (2 MiB) and 29:12 (1 GiB). */

@@ -10,7 +10,7 @@ const P = 1n << 0n;
 const RW = 1n << 1n;
 const US = 1n << 2n;
 const A = 1n << 5n;
-const D = 1n << 6n;
+export const D = 1n << 6n;
 const PS = 1n << 7n;
 const XD = 1n << 63n;
 /** Address bits 51:12. */

@@ -1,0 +1,34 @@
+// Reading a single-stage space's own tables outside the walker (leaf lookup, dirty
+// scans): no cache, no A/D write, no counter. These are inspections, not device
+// translations, so they must leave every counter a perf gate compares untouched.
+// The checks are the walker's, in its order (docs/formats.md, "Faults").
+import { frameOffset } from './phys';
+import { paBits } from './layout';
+import { levelShift } from './formats/common';
+
+/** What an entry that was read is. */
+export const ENTRY_ABSENT: u32 = 0;
+export const ENTRY_RESERVED: u32 = 1;
+export const ENTRY_LEAF: u32 = 2;
+export const ENTRY_TABLE: u32 = 3;
+
+@inline export function classifyEntry<F>(f: F, pte: u64, level: u32): u32 {
+  if (!f.present(pte)) return ENTRY_ABSENT;
+  // A malformed entry is never followed: its address may point anywhere.
+  if (f.reserved(pte, level, (<u64>1 << paBits) - 1)) return ENTRY_RESERVED;
+  return f.isLeaf(pte, level) ? ENTRY_LEAF : ENTRY_TABLE;
+}
+
+/** Address of the entry of `table` (4 KiB aligned) that `iova` indexes at `level`. */
+@inline export function entryAddress(table: u64, iova: u64, level: u32): u64 {
+  return table + (((iova >> <u64>levelShift(level)) & 511) << 3);
+}
+
+/**
+ * Linear offset of the host entry at `entry`, or 0 when its frame is not backed or
+ * lies at or above 2^paBits (a table pointer from a guest may name anything).
+ */
+@inline export function entryPointer(entry: u64): usize {
+  const frame = frameOffset(entry);
+  return frame ? frame + (<usize>entry & 0xFF8) : 0;
+}

@@ -1,0 +1,104 @@
+// Dirty bits of a range of a single-stage space, read (and cleared) by the core in
+// calls of up to 2^16 bitmap bits each (docs/wasm-abi.md, readDirty): this file
+// strings the calls together and copies their bitmaps out.
+import type { CoreExports } from './wasm.js';
+import type { MemoryViews } from './views.js';
+import { codeError, EngineError } from './errors.js';
+
+/** An entry the scan did not follow: a table page it could not read, or a reserved bit. */
+export interface DirtySkip {
+  /** FaultReason.EXTERNAL (table page not backed) or FaultReason.RESERVED. */
+  reason: number;
+  level: number;
+  /** Host address of the entry. */
+  addr: bigint;
+  /** First input address of the range the entry would have mapped. */
+  iova: bigint;
+}
+
+export interface DirtyScan {
+  /** Dirty leaves found in the range (cleared, unless the read kept them). */
+  dirtyLeaves: number;
+  /** Entries skipped with what they map; the first one in input order is `firstSkip`. */
+  skipped: number;
+  firstSkip?: DirtySkip;
+}
+
+export interface DirtyBitmap extends DirtyScan {
+  /** Bit i (byte i >> 3, bit i & 7): page [iova + i*pageSize, +pageSize) overlaps a dirty leaf. */
+  bitmap: Uint8Array;
+}
+
+const NO_CLEAR = 1;
+/** 2^32 bits: a 512 MiB bitmap. */
+const MAX_BITS = 1n << 32n;
+const U64_LIMIT = 1n << 64n;
+
+const ERRORS: Record<number, [string, string]> = {
+  [-1]: ['BAD_SPACE', 'no such space'],
+  [-2]: ['BAD_SPACE', 'a nested space\'s tables are not scanned (single-stage spaces only)'],
+  [-3]: ['BAD_RANGE', 'the range is empty, not aligned to 4 KiB and to the page size, wraps, or leaves the format\'s input range'],
+  [-4]: ['BAD_ARGUMENT', 'the page size is not a power of two'],
+  [-5]: ['BAD_ARGUMENT', 'unknown flags'],
+};
+
+function u64(value: bigint | number): bigint {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  if (big < 0n || big >= U64_LIMIT) throw new EngineError(`readDirty: ${big} is not a 64-bit unsigned value`, 'BAD_RANGE');
+  return big;
+}
+
+/**
+ * Calls the core over [iova, iova+size) until it has covered the range, copying each
+ * call's bits to `into` (when given) at the bit the call started from.
+ */
+function scan(core: CoreExports, views: MemoryViews, space: number, iova: bigint, size: bigint, pageSize: bigint,
+  clear: boolean, into: Uint8Array | undefined, operation: string): DirtyScan {
+  const result: DirtyScan = { dirtyLeaves: 0, skipped: 0 };
+  let at = iova;
+  let left = size;
+  let bit = 0;
+  do {
+    const covered = core.readDirty(space, at, left, pageSize, clear ? 0 : NO_CLEAR);
+    if (covered < 0n) throw codeError(ERRORS, operation, Number(covered));
+    const bits = Number(covered / pageSize);
+    if (into) {
+      // Every call but the last fills all 2^16 bits, so `bit` is a whole byte.
+      const base = core.dirtyBitmap();
+      into.set(views.get().u8.subarray(base, base + Math.ceil(bits / 8)), bit / 8);
+    }
+    result.dirtyLeaves += core.dirtyLeaves();
+    const skips = core.dirtySkips();
+    if (skips && !result.firstSkip) {
+      result.firstSkip = {
+        reason: core.dirtySkipReason(), level: core.dirtySkipLevel(),
+        addr: BigInt.asUintN(64, core.dirtySkipAddr()), iova: BigInt.asUintN(64, core.dirtySkipIova()),
+      };
+    }
+    result.skipped += skips;
+    bit += bits;
+    at += covered;
+    left -= covered;
+  } while (left > 0n);
+  return result;
+}
+
+export function readDirtyBitmap(core: CoreExports, views: MemoryViews, space: number, iova: bigint | number, size: bigint | number,
+  pageSize: bigint | number, clear: boolean): DirtyBitmap {
+  const first = u64(iova);
+  const bytes = u64(size);
+  const page = u64(pageSize);
+  // Checked before the first call, which may already clear D bits.
+  if (page > 0n && bytes / page > MAX_BITS) throw new EngineError(`readDirty: more than 2^32 pages of ${page} bytes`, 'BAD_ARGUMENT');
+  const bitmap = new Uint8Array(page > 0n ? Number((bytes / page + 7n) / 8n) : 0);
+  return { ...scan(core, views, space, first, bytes, page, clear, bitmap, 'readDirty'), bitmap };
+}
+
+/** Clears every D bit in the range with no bitmap: one bit per largest aligned block. */
+export function clearDirtyRange(core: CoreExports, views: MemoryViews, space: number, iova: bigint | number, size: bigint | number): DirtyScan {
+  const first = u64(iova);
+  const bytes = u64(size);
+  const both = first | bytes;
+  const block = both === 0n ? 1n : both & -both;
+  return scan(core, views, space, first, bytes, block, true, undefined, 'clearDirty');
+}
