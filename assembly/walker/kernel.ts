@@ -79,14 +79,14 @@ import { storeThroughParent } from './run';
  * stage-1 entry is a GPA, resolved now: from the table cache, or by starting the
  * parent walk at once, so the round that follows already reads for this lane.
  */
-@inline function aimOwn<P>(p: P, lane: usize, entry: u64, inWidth: bool): void {
+@inline function aimOwn<P, M>(p: P, m: M, lane: usize, entry: u64, inWidth: bool): void {
   if (!p.exists()) {
     store<u32>(lane + N_PTR, <u32>(inWidth ? hostPointerInWidth(entry) : hostPointer(entry)));
     return;
   }
   store<u64>(lane + N_ENTRY, entry);
-  const host = ctxTableCache ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
-  if (host == NO_HOST) { startParent(p, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
+  const host = (m.caches() && ctxTableCache) ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
+  if (host == NO_HOST) { startParent(p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
   store<u32>(lane + N_PTR, <u32>hostPointer(host | (entry & 0xFFF)));
 }
 
@@ -95,28 +95,20 @@ import { storeThroughParent } from './run';
   return entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
 }
 
-/**
- * Takes the value of the next entry: gathered ahead when the run has a gather pass
- * (every backed, resolved entry was loaded there), else loaded now.
- */
-@inline function takeNext(lane: usize, ptr: usize, gathered: bool): u64 {
-  if (gathered) return load<u64>(lane + N_PTE);
-  return ptr ? load<u64>(ptr) : 0;
-}
 
-function startOwn<F, P>(f: F, p: P, lane: usize): void {
+function startOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   store<u32>(lane + L_STATE, STATE_OWN);
   store<u64>(lane + R_GPA, 0);
   resetWalk(lane, L_TABLE, L_LEVEL, L_PERMS, ctxRoot, ctxLevels);
   if (!f.inputOk(input, ctxLevels)) { fail(lane, REASON_ADDRESS_SIZE, 1, ctxLevels - 1, input); return; }
-  if (ctxWalkCaches && ctxLevels > 1) {
+  if ((m.caches() && ctxWalkCaches) && ctxLevels > 1) {
     probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
-  aimOwn(p, lane, ownEntry(lane), false);
+  aimOwn(p, m, lane, ownEntry(lane), false);
 }
 
-function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32): void {
+function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32): void {
   count(C_STAGE2_WALKS);
   store<u64>(lane + P_INPUT, gpa);
   store<u32>(lane + P_ACCESS, access);
@@ -124,7 +116,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   store<u32>(lane + L_STATE, STATE_PARENT);
   resetWalk(lane, P_TABLE, P_LEVEL, P_PERMS, ctxParentRoot, ctxParentLevels);
   if (!p.inputOk(gpa, ctxParentLevels)) { fail(lane, REASON_ADDRESS_SIZE, 2, ctxParentLevels - 1, gpa); return; }
-  if (ctxWalkCaches && ctxParentLevels > 1) {
+  if ((m.caches() && ctxWalkCaches) && ctxParentLevels > 1) {
     probeWalkCaches(lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
   }
   const entry = entryIn(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
@@ -143,15 +135,16 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
 }
 
 /** One read of the lane's own walk. */
-@inline function stepOwn<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
+@inline function stepOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   const level = <u32>load<i32>(lane + L_LEVEL);
   const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
   const ptr = <usize>load<u32>(lane + N_PTR);
-  let pte = takeNext(lane, ptr, gathered);
+  // Loaded by this round's gather pass.
+  let pte = load<u64>(lane + N_PTE);
   const bad = entryFault(f, ptr, pte, level);
   if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
-  if (ctxWriteAd && !(pte & f.accessedBit())) {
+  if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
     pte |= f.accessedBit();
     if (p.exists()) {
       if (!storeThroughParent(lane, entry, f.accessedBit())) return;
@@ -167,9 +160,9 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     if (!p.exists()) store<u64>(lane + L_TABLE, table);
     store<i32>(lane + L_LEVEL, <i32>level - 1);
     store<u32>(lane + L_PERMS, perms);
-    if (ctxWalkCaches && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
+    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
     const next = entryIn(table, input, level - 1);
-    aimOwn(p, lane, next, true);
+    aimOwn(p, m, lane, next, true);
     return;
   }
   const access = load<u32>(lane + L_ACCESS);
@@ -179,11 +172,11 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     store<u64>(lane + L_PTE, pte);
     store<u64>(lane + L_ENTRY, entry);
     store<u32>(lane + L_PERMS, perms);
-    startParent(p, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
+    startParent(p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
     return;
   }
   let dirty = (pte & f.dirtyBit()) != 0;
-  if (ctxWriteAd && (access & ACCESS_WRITE) && !dirty) {
+  if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
     setBits(ptr, f.dirtyBit());
     dirty = true;
   }
@@ -191,14 +184,15 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
 }
 
 /** One read of the parent walk; at its leaf, resume stage 1 or finish. */
-@inline function stepParent<F, P>(f: F, p: P, lane: usize, gathered: bool): void {
+@inline function stepParent<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
   const level = <u32>load<i32>(lane + P_LEVEL);
   const ptr = <usize>load<u32>(lane + N_PTR);
-  let pte = takeNext(lane, ptr, gathered);
+  // Loaded by this round's gather pass.
+  let pte = load<u64>(lane + N_PTE);
   const bad = entryFault(p, ptr, pte, level);
   if (bad) { fail(lane, bad, 2, level, gpa); return; }
-  if (ctxParentWriteAd && !(pte & p.accessedBit())) {
+  if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
     pte |= p.accessedBit();
     setBits(ptr, p.accessedBit());
   }
@@ -207,7 +201,7 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
     const table = p.tableAddr(pte);
     store<i32>(lane + P_LEVEL, <i32>level - 1);
     store<u32>(lane + P_PERMS, perms);
-    if (ctxWalkCaches && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
+    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
     const next = entryIn(table, gpa, level - 1);
     store<u32>(lane + N_PTR, <u32>hostPointerInWidth(next));
     return;
@@ -215,28 +209,28 @@ function startParent<P>(p: P, lane: usize, gpa: u64, access: u32, purpose: u32):
   const access = load<u32>(lane + P_ACCESS);
   if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
   let dirty = (pte & p.dirtyBit()) != 0;
-  if (ctxParentWriteAd && (access & ACCESS_WRITE) && !dirty) {
+  if ((m.ad() && ctxParentWriteAd) && (access & ACCESS_WRITE) && !dirty) {
     setBits(ptr, p.dirtyBit());
     dirty = true;
   }
   const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
   const writable = !ctxParentTracksDirty || dirty;
   if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
-    if (ctxTableCache) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
+    if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
     // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
     store<u32>(lane + L_STATE, STATE_OWN);
     setNext(p, lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
     return;
   }
-  finishNested(f, lane, host, perms, levelShift(level), writable);
+  finishNested(f, m, lane, host, perms, levelShift(level), writable);
 }
 
 /** Stage 1's D goes last: a write the parent refused must leave the stage-1 leaf clean. */
-function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentShift: u32, parentWritable: bool): void {
+function finishNested<F, M>(f: F, m: M, lane: usize, host: u64, parentPerms: u32, parentShift: u32, parentWritable: bool): void {
   const pte = load<u64>(lane + L_PTE);
   const access = load<u32>(lane + L_ACCESS);
   let dirty = (pte & f.dirtyBit()) != 0;
-  if (ctxWriteAd && (access & ACCESS_WRITE) && !dirty) {
+  if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
     if (!storeThroughParent(lane, load<u64>(lane + L_ENTRY), f.dirtyBit())) return;
     dirty = true;
   }
@@ -248,28 +242,25 @@ function finishNested<F>(f: F, lane: usize, host: u64, parentPerms: u32, parentS
 }
 
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */
-export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
+export function runKernel<F, P, M>(f: F, p: P, m: M, first: u32, count: u32): void {
   let active: u32 = 0;
   for (let slot: u32 = 0; slot < count; slot++) {
     const lane = laneAt(first + slot);
-    startOwn(f, p, lane);
+    startOwn(f, p, m, lane);
     if (load<u32>(lane + L_STATE) != STATE_DONE) active++;
   }
-  const gathering = count > 1;
   let rounds: u32 = 0;
   while (active) {
     // A walk reads at most levels x (parent levels + 1) + parent levels entries (35
     // for 5 x 5): any more rounds than that is a walker bug (debug builds trap).
     assert(++rounds <= 64);
-    if (gathering) {
-      // Gather: issue every lane's next read before looking at any of them.
-      // N_PTR is always a valid linear address (0 included; a finished
-      // lane's is stale but in bounds), so no lane needs a check: the step pass ignores
-      // what was loaded for those.
-      for (let slot: u32 = 0; slot < count; slot++) {
-        const lane = laneAt(first + slot);
-        store<u64>(lane + N_PTE, load<u64>(<usize>load<u32>(lane + N_PTR)));
-      }
+    // Gather: issue every lane's next read before looking at any of them. N_PTR is
+    // always a valid linear address (0 included; a finished lane's is stale but in
+    // bounds), so no lane needs a check: the step pass ignores what was loaded for
+    // those. A single walk goes through the same pass: one code path, one load.
+    for (let slot: u32 = 0; slot < count; slot++) {
+      const lane = laneAt(first + slot);
+      store<u64>(lane + N_PTE, load<u64>(<usize>load<u32>(lane + N_PTR)));
     }
     // Every step reads one entry: counted per round rather than per step.
     countBy(C_PTE_READS, active);
@@ -278,8 +269,8 @@ export function runKernel<F, P>(f: F, p: P, first: u32, count: u32): void {
       const lane = laneAt(first + slot);
       const state = load<u32>(lane + L_STATE);
       if (state == STATE_DONE) continue;
-      if (p.exists() && state == STATE_PARENT) stepParent(f, p, lane, gathering);
-      else stepOwn(f, p, lane, gathering);
+      if (p.exists() && state == STATE_PARENT) stepParent(f, p, m, lane);
+      else stepOwn(f, p, m, lane);
       if (load<u32>(lane + L_STATE) != STATE_DONE) active++;
     }
   }

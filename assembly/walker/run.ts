@@ -8,7 +8,10 @@ import { NO_PARENT_FORMAT } from '../formats/none';
 import { PERM_R, PERM_W } from '../formats/common';
 import { count, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import { REASON_EXTERNAL, ACCESS_WRITE } from './codes';
-import { enterContext, ctxSpace, ctxFlags, ctxParent, ctxTableCache, ctxParentThreshold } from './context';
+import {
+  enterContext, ctxSpace, ctxFlags, ctxParent, ctxTableCache, ctxParentThreshold, ctxWriteAd, ctxParentWriteAd, ctxWalkCaches,
+} from './context';
+import { LEAN_MODE, FULL_MODE } from './modes';
 import {
   laneAt, setLane, fail, WRITE_SLOT, SINGLE_SLOT, L_LEVEL, R_FAULT, R_LEVEL, R_ADDR, R_PERMS, R_WRITABLE,
 } from './lane';
@@ -18,21 +21,27 @@ import { runKernel } from './kernel';
 /** Walks the requests set on lanes first..first+count-1, all of `space`. */
 export function runLanes(space: u32, flags: u32, first: u32, count: u32): void {
   enterContext(space, flags);
+  if (ctxWriteAd || ctxParentWriteAd || ctxWalkCaches || ctxTableCache) runFormats(FULL_MODE, space, first, count);
+  else runFormats(LEAN_MODE, space, first, count);
+}
+
+/** Picks the kernel for the space's format and its parent's. */
+@inline function runFormats<M>(m: M, space: u32, first: u32, count: u32): void {
   const sp = spaceAt(space);
   const own = load<u8>(sp + S_FORMAT);
   const parent = load<i32>(sp + S_PARENT);
   if (parent < 0) {
-    if (own == FORMAT_X86_64) runKernel(X86_64_FORMAT, NO_PARENT_FORMAT, first, count);
-    else runKernel(VTD_SS_FORMAT, NO_PARENT_FORMAT, first, count);
+    if (own == FORMAT_X86_64) runKernel(X86_64_FORMAT, NO_PARENT_FORMAT, m, first, count);
+    else runKernel(VTD_SS_FORMAT, NO_PARENT_FORMAT, m, first, count);
     return;
   }
   const parentX86 = load<u8>(spaceAt(<u32>parent) + S_FORMAT) == FORMAT_X86_64;
   if (own == FORMAT_X86_64) {
-    if (parentX86) runKernel(X86_64_FORMAT, X86_64_FORMAT, first, count);
-    else runKernel(X86_64_FORMAT, VTD_SS_FORMAT, first, count);
+    if (parentX86) runKernel(X86_64_FORMAT, X86_64_FORMAT, m, first, count);
+    else runKernel(X86_64_FORMAT, VTD_SS_FORMAT, m, first, count);
   } else {
-    if (parentX86) runKernel(VTD_SS_FORMAT, X86_64_FORMAT, first, count);
-    else runKernel(VTD_SS_FORMAT, VTD_SS_FORMAT, first, count);
+    if (parentX86) runKernel(VTD_SS_FORMAT, X86_64_FORMAT, m, first, count);
+    else runKernel(VTD_SS_FORMAT, VTD_SS_FORMAT, m, first, count);
   }
 }
 
