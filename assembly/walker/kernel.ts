@@ -134,95 +134,117 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   return 0;
 }
 
-/** One read of the lane's own walk. */
+/** One round of the lane's own walk: the gathered read (and, lean, the upper-level reads it leads to). */
 @inline function stepOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
-  const level = <u32>load<i32>(lane + L_LEVEL);
+  let level = <u32>load<i32>(lane + L_LEVEL);
   const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
-  const ptr = <usize>load<u32>(lane + N_PTR);
+  let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
-  const bad = entryFault(f, ptr, pte, level);
-  if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
-  if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
-    pte |= f.accessedBit();
-    if (p.exists()) {
-      if (!storeThroughParent(lane, entry, f.accessedBit())) return;
-    } else {
-      setBits(ptr, f.accessedBit());
+  while (true) {
+    const bad = entryFault(f, ptr, pte, level);
+    if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
+    if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
+      pte |= f.accessedBit();
+      if (p.exists()) {
+        if (!storeThroughParent(lane, entry, f.accessedBit())) return;
+      } else {
+        setBits(ptr, f.accessedBit());
+      }
     }
-  }
-  const perms = load<u32>(lane + L_PERMS) & f.perms(pte);
-  if (!f.isLeaf(pte, level)) {
-    const table = f.tableAddr(pte);
-    // ownEntry recomputes a single-stage entry's address from the table; a nested
-    // walk keeps the address itself (N_ENTRY).
-    if (!p.exists()) store<u64>(lane + L_TABLE, table);
-    store<i32>(lane + L_LEVEL, <i32>level - 1);
-    store<u32>(lane + L_PERMS, perms);
-    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
-    const next = entryIn(table, input, level - 1);
-    aimOwn(p, m, lane, next, true);
+    const perms = load<u32>(lane + L_PERMS) & f.perms(pte);
+    if (!f.isLeaf(pte, level)) {
+      const table = f.tableAddr(pte);
+      // ownEntry recomputes a single-stage entry's address from the table; a nested
+      // walk keeps the address itself (N_ENTRY).
+      if (!p.exists()) store<u64>(lane + L_TABLE, table);
+      store<i32>(lane + L_LEVEL, <i32>level - 1);
+      store<u32>(lane + L_PERMS, perms);
+      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
+      const next = entryIn(table, input, level - 1);
+      if (!p.exists() && m.serial() && level > 1) {
+        // Not a last-level entry: read it now (see modes.ts).
+        level--;
+        ptr = hostPointerInWidth(next);
+        pte = ptr ? load<u64>(ptr) : 0;
+        count(C_PTE_READS);
+        continue;
+      }
+      aimOwn(p, m, lane, next, true);
+      return;
+    }
+    const access = load<u32>(lane + L_ACCESS);
+    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
+    const output = f.leafAddr(pte, level) | offsetIn(input, level);
+    if (p.exists()) {
+      store<u64>(lane + L_PTE, pte);
+      store<u64>(lane + L_ENTRY, entry);
+      store<u32>(lane + L_PERMS, perms);
+      startParent(p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
+      return;
+    }
+    let dirty = (pte & f.dirtyBit()) != 0;
+    if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
+      setBits(ptr, f.dirtyBit());
+      dirty = true;
+    }
+    finish(lane, output, perms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
     return;
   }
-  const access = load<u32>(lane + L_ACCESS);
-  if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
-  const output = f.leafAddr(pte, level) | offsetIn(input, level);
-  if (p.exists()) {
-    store<u64>(lane + L_PTE, pte);
-    store<u64>(lane + L_ENTRY, entry);
-    store<u32>(lane + L_PERMS, perms);
-    startParent(p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
-    return;
-  }
-  let dirty = (pte & f.dirtyBit()) != 0;
-  if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
-    setBits(ptr, f.dirtyBit());
-    dirty = true;
-  }
-  finish(lane, output, perms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
 }
 
-/** One read of the parent walk; at its leaf, resume stage 1 or finish. */
+/** One round of the parent walk (reads as stepOwn); at its leaf, resume stage 1 or finish. */
 @inline function stepParent<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
-  const level = <u32>load<i32>(lane + P_LEVEL);
-  const ptr = <usize>load<u32>(lane + N_PTR);
+  let level = <u32>load<i32>(lane + P_LEVEL);
+  let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
-  const bad = entryFault(p, ptr, pte, level);
-  if (bad) { fail(lane, bad, 2, level, gpa); return; }
-  if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
-    pte |= p.accessedBit();
-    setBits(ptr, p.accessedBit());
-  }
-  const perms = load<u32>(lane + P_PERMS) & p.perms(pte);
-  if (!p.isLeaf(pte, level)) {
-    const table = p.tableAddr(pte);
-    store<i32>(lane + P_LEVEL, <i32>level - 1);
-    store<u32>(lane + P_PERMS, perms);
-    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
-    const next = entryIn(table, gpa, level - 1);
-    store<u32>(lane + N_PTR, <u32>hostPointerInWidth(next));
+  while (true) {
+    const bad = entryFault(p, ptr, pte, level);
+    if (bad) { fail(lane, bad, 2, level, gpa); return; }
+    if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
+      pte |= p.accessedBit();
+      setBits(ptr, p.accessedBit());
+    }
+    const perms = load<u32>(lane + P_PERMS) & p.perms(pte);
+    if (!p.isLeaf(pte, level)) {
+      const table = p.tableAddr(pte);
+      store<i32>(lane + P_LEVEL, <i32>level - 1);
+      store<u32>(lane + P_PERMS, perms);
+      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
+      const next = entryIn(table, gpa, level - 1);
+      if (m.serial() && level > 1) {
+        // Not a last-level entry: read it now (see modes.ts).
+        level--;
+        ptr = hostPointerInWidth(next);
+        pte = ptr ? load<u64>(ptr) : 0;
+        count(C_PTE_READS);
+        continue;
+      }
+      store<u32>(lane + N_PTR, <u32>hostPointerInWidth(next));
+      return;
+    }
+    const access = load<u32>(lane + P_ACCESS);
+    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
+    let dirty = (pte & p.dirtyBit()) != 0;
+    if ((m.ad() && ctxParentWriteAd) && (access & ACCESS_WRITE) && !dirty) {
+      setBits(ptr, p.dirtyBit());
+      dirty = true;
+    }
+    const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+    const writable = !ctxParentTracksDirty || dirty;
+    if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
+      if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
+      // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
+      store<u32>(lane + L_STATE, STATE_OWN);
+      setNext(p, lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
+      return;
+    }
+    finishNested(f, m, lane, host, perms, levelShift(level), writable);
     return;
   }
-  const access = load<u32>(lane + P_ACCESS);
-  if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
-  let dirty = (pte & p.dirtyBit()) != 0;
-  if ((m.ad() && ctxParentWriteAd) && (access & ACCESS_WRITE) && !dirty) {
-    setBits(ptr, p.dirtyBit());
-    dirty = true;
-  }
-  const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
-  const writable = !ctxParentTracksDirty || dirty;
-  if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
-    if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
-    // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
-    store<u32>(lane + L_STATE, STATE_OWN);
-    setNext(p, lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
-    return;
-  }
-  finishNested(f, m, lane, host, perms, levelShift(level), writable);
 }
 
 /** Stage 1's D goes last: a write the parent refused must leave the stage-1 leaf clean. */
@@ -262,7 +284,8 @@ export function runKernel<F, P, M>(f: F, p: P, m: M, first: u32, count: u32): vo
       const lane = laneAt(first + slot);
       store<u64>(lane + N_PTE, load<u64>(<usize>load<u32>(lane + N_PTR)));
     }
-    // Every step reads one entry: counted per round rather than per step.
+    // Every step reads the gathered entry: counted per round rather than per step
+    // (a lean step's further reads count themselves).
     countBy(C_PTE_READS, active);
     active = 0;
     for (let slot: u32 = 0; slot < count; slot++) {

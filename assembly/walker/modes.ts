@@ -9,12 +9,20 @@
 @final @unmanaged export class Lean {
   @inline ad(): bool { return false; }
   @inline caches(): bool { return false; }
+  /**
+   * Entries above the last level are read in the step that reaches them rather than
+   * a round later: upper-level tables are few and stay in the CPU cache, so only the
+   * last-level reads (the ones that miss) go through the gather pass. Not with the
+   * caches or A/D on, where it would change when other lanes' fills become visible.
+   */
+  @inline serial(): bool { return true; }
 }
 
 /** Either may be on: the context says which. */
 @final @unmanaged export class Full {
   @inline ad(): bool { return true; }
   @inline caches(): bool { return true; }
+  @inline serial(): bool { return false; }
 }
 
 export const LEAN_MODE = changetype<Lean>(0);
