@@ -163,8 +163,12 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       store<u32>(lane + L_PERMS, perms);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
       const next = entryIn(table, input, level - 1);
-      if (!p.exists() && m.serial() && level > 1) {
-        // Not a last-level entry: read it now (see modes.ts).
+      if (!p.exists() && level > 1) {
+        // Not a last-level entry: read it now. Upper-level tables are few and stay
+        // in the CPU cache, so only last-level reads (the ones that miss) go through
+        // the gather pass. A single-stage walk probes its walk caches only when it
+        // starts, so this changes no counter in any mode (for nested walks see
+        // modes.ts).
         level--;
         ptr = hostPointerInWidth(next);
         pte = ptr ? load<u64>(ptr) : 0;

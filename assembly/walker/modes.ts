@@ -10,10 +10,10 @@
   @inline ad(): bool { return false; }
   @inline caches(): bool { return false; }
   /**
-   * Entries above the last level are read in the step that reaches them rather than
-   * a round later: upper-level tables are few and stay in the CPU cache, so only the
-   * last-level reads (the ones that miss) go through the gather pass. Not with the
-   * caches or A/D on, where it would change when other lanes' fills become visible.
+   * A parent (stage-2) walk reads entries above its last level in the step that
+   * reaches them rather than a round later, as single-stage walks always do. Not with
+   * the caches on: parent walks start mid-group and probe the walk and table caches,
+   * so it would change which other lanes' fills they see.
    */
   @inline serial(): bool { return true; }
 }
