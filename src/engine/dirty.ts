@@ -102,3 +102,22 @@ export function clearDirtyRange(core: CoreExports, views: MemoryViews, space: nu
   const block = both === 0n ? 1n : both & -both;
   return scan(core, views, space, first, bytes, block, true, undefined, 'clearDirty');
 }
+
+/** The runs of set bits of a bitmap (readDirty's), ascending: bits first..first+count-1. */
+export function* bitRuns(bitmap: Uint8Array): Generator<{ first: number; count: number }> {
+  let start = -1;
+  for (let i = 0; i < bitmap.length; i++) {
+    const byte = bitmap[i];
+    // Whole bytes inside a gap or a run change nothing.
+    if (byte === (start < 0 ? 0 : 0xff)) continue;
+    for (let b = 0; b < 8; b++) {
+      const set = (byte >> b) & 1;
+      if (set && start < 0) start = i * 8 + b;
+      else if (!set && start >= 0) {
+        yield { first: start, count: i * 8 + b - start };
+        start = -1;
+      }
+    }
+  }
+  if (start >= 0) yield { first: start, count: bitmap.length * 8 - start };
+}

@@ -1,5 +1,5 @@
 export { Engine, type SpaceOptions, type TranslateResult, type LeafEntry } from './engine.js';
-export { type DirtyBitmap, type DirtyScan, type DirtySkip } from './dirty.js';
+export { bitRuns, type DirtyBitmap, type DirtyScan, type DirtySkip } from './dirty.js';
 export { type EngineOptions, type CacheGeometry, DEFAULTS } from './options.js';
 export { Batch } from './batch.js';
 export { EngineError } from './errors.js';

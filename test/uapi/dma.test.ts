@@ -63,12 +63,18 @@ describe('device DMA through the engine', () => {
     expect('fault' in r && r.fault.reason).toBe(FaultReason.TRANSLATION);
   });
 
-  it('device writes set the dirty bits GET_DIRTY_BITMAP reports, then clears', () => {
+  /** Four pages mapped at A, the device moved to a new dirty-tracking HWPT with tracking on. */
+  const trackingHwpt = () => {
     expectOk(h.map(ioas, buffer, 4 * PAGE, A, MAP_FIXED_RW).rc);
     const hwpt = MH.hwptAlloc(h, dom.idev, ioas, { flags: U.IOMMU_HWPT_ALLOC_DIRTY_TRACKING });
     expectOk(hwpt.rc);
     expectOk(MH.replace(h, dom.stdev, hwpt.id).rc);
     expectOk(h.call(U.IOMMU_HWPT_SET_DIRTY_TRACKING, U.IommuHwptSetDirtyTracking, { hwpt_id: hwpt.id, flags: 1 }).rc);
+    return hwpt;
+  };
+
+  it('device writes set the dirty bits GET_DIRTY_BITMAP reports, then clears', () => {
+    const hwpt = trackingHwpt();
     dataOf(h.sys.dma(dom.idev, { iova: A + 2048n * 3n + 5n, write: true, data: new Uint8Array(10) }));
     dataOf(h.sys.dma(dom.idev, { iova: A + 2048n * 6n, length: 100 }));
     const bitmap = h.sys.mem.alloc(PAGE);
@@ -82,6 +88,20 @@ describe('device DMA through the engine', () => {
     // After the clear the cached translation no longer carries W: the next write walks and sets D again.
     dataOf(h.sys.dma(dom.idev, { iova: A + 2048n * 3n, write: true, data: new Uint8Array(1) }));
     expect(get()).toBe(1n << 3n);
+  });
+
+  it('GET_DIRTY_BITMAP over half the 64-bit IOVA space, one bit: only the mapped areas are read', () => {
+    const hwpt = trackingHwpt();
+    dataOf(h.sys.dma(dom.idev, { iova: A + 2048n * 5n, write: true, data: new Uint8Array(3) }));
+    const bitmap = h.sys.mem.alloc(PAGE);
+    const get = (flags: number) => {
+      h.sys.mem.write(bitmap, new Uint8Array(8));
+      expectOk(h.call(U.IOMMU_HWPT_GET_DIRTY_BITMAP, U.IommuHwptGetDirtyBitmap, { hwpt_id: hwpt.id, flags, iova: 0n, length: 1n << 63n, page_size: 1n << 63n, data: BigInt(bitmap) }).rc);
+      return (h.sys.mem.readU64(bitmap) as { ok: true; value: bigint }).value;
+    };
+    expect(get(U.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)).toBe(1n);
+    expect(get(0)).toBe(1n);
+    expect(get(0)).toBe(0n);
   });
 
   it('a fault on an IOPF-capable HWPT is queued as a page request', () => {

@@ -8,6 +8,7 @@ import {
   type IommuHwptGetDirtyBitmap,
   type IommuHwptSetDirtyTracking,
 } from '../structs/index.js';
+import type { IovaRange } from '../ioas/iova-range.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupHwptPaging } from './lookup.js';
 
@@ -47,10 +48,33 @@ export function hwptGetDirtyBitmap(u: Ucmd<typeof IommuHwptGetDirtyBitmap.fields
   const current = u.mem.read(base, bytes);
   if (!current.ok) return -EFAULT;
   const bitmap = current.value;
-  dirty.readAndClear(iova, last - iova + 1n, (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0, (at, n) => {
-    const first = (at - iova) / pageSize;
-    const end = (at + n - 1n - iova) / pageSize;
-    for (let bit = first; bit <= end; bit++) bitmap[Number(bit / 8n)] |= 1 << Number(bit % 8n);
-  });
+  const keep = (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0;
+  for (const run of mappedRuns(hwpt.ioas.iopt.areas, iova, last)) {
+    dirty.readAndClear(run.start, run.last - run.start + 1n, keep, (at, n) => {
+      const first = (at - iova) / pageSize;
+      const end = (at + n - 1n - iova) / pageSize;
+      for (let bit = first; bit <= end; bit++) bitmap[Number(bit / 8n)] |= 1 << Number(bit % 8n);
+    });
+  }
   return u.mem.write(base, bitmap).ok ? 0 : -EFAULT;
+}
+
+/**
+ * The mapped parts of [iova, last] in IOVA order, adjacent areas joined (one huge IO
+ * page may lie across two). Only there can anything be dirty (spec §2.16: the dirty
+ * bits of mapped areas), so the domain reads those, not the holes: its work follows
+ * what is mapped, not the length a caller asks for.
+ */
+function mappedRuns(areas: readonly IovaRange[], iova: bigint, last: bigint): IovaRange[] {
+  const parts = areas
+    .filter((a) => a.start <= last && a.last >= iova)
+    .map((a) => ({ start: a.start < iova ? iova : a.start, last: a.last > last ? last : a.last }))
+    .sort((a, b) => (a.start < b.start ? -1 : 1));
+  const runs: { start: bigint; last: bigint }[] = [];
+  for (const part of parts) {
+    const previous = runs[runs.length - 1];
+    if (previous && previous.last + 1n === part.start) previous.last = part.last;
+    else runs.push(part);
+  }
+  return runs;
 }

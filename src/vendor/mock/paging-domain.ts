@@ -19,18 +19,24 @@
 //
 // Invalidation. The engine's builder never touches its caches, so after every unmap
 // and after clearing dirty bits the domain invalidates the range, as a driver must.
+//
+// Dirty bits are the engine's: readDirty reads (and clears) the leaves' D bits over a
+// range, one bitmap bit per unit; IOMMU_TEST_OP_DIRTY sets a leaf's D through
+// leafEntry, as a device write would.
 import type { Engine } from '../../engine/engine.js';
+import { bitRuns } from '../../engine/dirty.js';
 import { Access, FaultReason } from '../../engine/types.js';
 import type { AllocGuard } from '../../uapi/alloc-guard.js';
 import { EEXIST, EINVAL, ENOMEM } from '../../uapi/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../uapi/result.js';
 import type { DirtyTracking, DmaStep, IommuVendor, VendorPagingDomain } from '../../uapi/vendor.js';
 import { MOCK_APERTURE_LAST, MOCK_APERTURE_START, MOCK_HUGE_PAGE_SIZE, MOCK_PAGE_SIZE } from './constants.js';
-import { isDirty, leafEntryAddress, setDirty } from './leaf-entries.js';
 
 const UNIT = MOCK_PAGE_SIZE;
 const ENGINE_PAGE = 4096n;
 const FRAME_MASK = ~0xfffn;
+/** D of the engine's vtd-ss leaves (docs/formats.md), set by IOMMU_TEST_OP_DIRTY. */
+const DIRTY_BIT = 1n << 9n;
 /** IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
 const ALLOC_DIRTY_TRACKING = 1 << 1;
 
@@ -133,9 +139,12 @@ export class MockPagingDomain implements VendorPagingDomain {
 
   /** IOMMU_TEST_OP_DIRTY: sets the dirty bit of the entry mapping `iova`; false when unmapped. */
   markDirty(iova: bigint): boolean {
-    const entry = this.entryOf(iova / UNIT);
-    if (entry === undefined) return false;
-    setDirty(this.engine, entry, true);
+    const unit = iova / UNIT;
+    if (!this.units.has(unit)) return false;
+    const leaf = this.engine.leafEntry(this.space, unit * ENGINE_PAGE);
+    if (leaf.fault !== 0) return false;
+    // No invalidation: a cached translation of a clean leaf grants no W, so the next write walks anyway.
+    this.engine.phys.write64(leaf.addr, leaf.value | DIRTY_BIT);
     return true;
   }
 
@@ -168,36 +177,21 @@ export class MockPagingDomain implements VendorPagingDomain {
     return { first: unit - (unit % pageUnits), count: pageUnits };
   }
 
-  isMapped(unit: bigint): boolean {
-    return this.units.has(unit);
-  }
-
-  entryOf(unit: bigint): bigint | undefined {
-    if (!this.units.has(unit)) return undefined;
-    return leafEntryAddress(this.engine, this.space, this.levels, unit * ENGINE_PAGE);
-  }
-
-  readDirty(unit: bigint): boolean {
-    const entry = this.entryOf(unit);
-    return entry !== undefined && isDirty(this.engine, entry);
-  }
-
-  clearDirty(first: bigint, count: bigint): void {
-    for (let u = first; u < first + count; u++) {
-      const entry = this.entryOf(u);
-      if (entry !== undefined) setDirty(this.engine, entry, false);
-    }
+  /** Dirty bits of units [first, first+count), one bit per unit (an engine page each); cleared when `clear`. */
+  dirtyUnits(first: bigint, count: bigint, clear: boolean): Uint8Array {
+    const iova = first * ENGINE_PAGE;
+    const bytes = count * ENGINE_PAGE;
+    const r = this.engine.readDirty(this.space, iova, bytes, ENGINE_PAGE, { clear });
     // A cached translation may carry W from a dirty leaf; drop it so the next write
-    // walks again and sets D (docs/formats.md, Access and dirty flags).
-    this.engine.invalidateRange(this.space, first * ENGINE_PAGE, count * ENGINE_PAGE, true);
+    // walks again and sets D (docs/formats.md, Reading dirty bits).
+    if (clear && r.dirtyLeaves > 0) this.engine.invalidateRange(this.space, iova, bytes, true);
+    return r.bitmap;
   }
 
   /** Enabling tracking starts clean: every D bit cleared, one invalidation of the space. */
   clearAllDirty(): void {
-    for (const unit of this.units) {
-      const entry = this.entryOf(unit);
-      if (entry !== undefined) setDirty(this.engine, entry, false);
-    }
+    const start = this.aperture.start / UNIT;
+    this.engine.clearDirty(this.space, start * ENGINE_PAGE, (this.aperture.last / UNIT + 1n - start) * ENGINE_PAGE);
     this.engine.invalidateSpace(this.space);
   }
 
@@ -261,25 +255,32 @@ class MockDirtyTracking implements DirtyTracking {
     return OK_VOID;
   }
 
+  /**
+   * A granule is dirty when any of its units is, and is reported (clipped to the
+   * range) and cleared whole: the range is widened to whole granules at both ends,
+   * as a huge entry's one D bit would cover all of it.
+   */
   readAndClear(iova: bigint, length: bigint, keep: boolean, record: (iova: bigint, bytes: bigint) => void): void {
-    const last = iova + length - 1n;
-    let unit = iova / UNIT;
-    const lastUnit = last / UNIT;
-    while (unit <= lastUnit) {
-      if (!this.domain.isMapped(unit)) {
-        unit++;
-        continue;
-      }
-      const g = this.domain.granuleOf(unit);
-      let dirty = false;
-      for (let u = g.first; u < g.first + g.count && !dirty; u++) dirty = this.domain.readDirty(u);
-      if (dirty) {
-        const start = g.first * UNIT < iova ? iova : g.first * UNIT;
-        const end = (g.first + g.count) * UNIT - 1n > last ? last : (g.first + g.count) * UNIT - 1n;
-        record(start, end - start + 1n);
-        if (!keep) this.domain.clearDirty(g.first, g.count);
-      }
-      unit = g.first + g.count;
+    const d = this.domain;
+    // Nothing outside the aperture is mapped (GET_DIRTY_BITMAP does not check it).
+    const start = iova > d.aperture.start ? iova : d.aperture.start;
+    const last = iova + length - 1n < d.aperture.last ? iova + length - 1n : d.aperture.last;
+    if (start > last) return;
+    const first = d.granuleOf(start / UNIT).first;
+    const lastGranule = d.granuleOf(last / UNIT);
+    const bitmap = d.dirtyUnits(first, lastGranule.first + lastGranule.count - first, !keep);
+    /** Units below it are reported. */
+    let next = first;
+    for (const run of bitRuns(bitmap)) {
+      const firstGranule = d.granuleOf(first + BigInt(run.first));
+      const tail = d.granuleOf(first + BigInt(run.first + run.count - 1));
+      const from = firstGranule.first > next ? firstGranule.first : next;
+      const to = tail.first + tail.count;
+      if (from >= to) continue;
+      const head = from * UNIT < start ? start : from * UNIT;
+      const end = to * UNIT - 1n > last ? last : to * UNIT - 1n;
+      record(head, end - head + 1n);
+      next = to;
     }
   }
 }

@@ -5,11 +5,11 @@
 // is followed by an IOTLB invalidation of the domain's DID on every unit that tagged
 // it — submitted as descriptors, as a driver must — and of the engine space itself.
 import type { Engine } from '../../engine/engine.js';
+import { bitRuns } from '../../engine/dirty.js';
 import type { AllocGuard } from '../../uapi/alloc-guard.js';
 import { EINVAL, ENOMEM } from '../../uapi/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../uapi/result.js';
 import type { DirtyTracking, DmaStep, IommuVendor, VendorPagingDomain } from '../../uapi/vendor.js';
-import { isDirty, leafEntryAddress, setDirty } from '../mock/leaf-entries.js';
 import type { VtdIommu } from './host-iommu.js';
 import { HOST_SS_AW } from './host-encoding.js';
 
@@ -26,7 +26,7 @@ export class VtdPagingDomain implements VendorPagingDomain {
   readonly dirty?: DirtyTracking;
   /** Units whose DIDs tag this domain (a device behind them has it attached, or had it). */
   readonly units = new Set<VtdIommu>();
-  /** 4 KiB pages mapped, for dirty reads and invariant checks. */
+  /** 4 KiB pages mapped, for invariant checks. */
   private readonly pages = new Set<bigint>();
   private freed = false;
 
@@ -100,22 +100,14 @@ export class VtdPagingDomain implements VendorPagingDomain {
     return BigInt(this.pages.size) * PAGE;
   }
 
-  *mappedPages(): Generator<bigint> {
-    yield* this.pages;
+  /** The second-stage D bits of [iova, iova+bytes) (4 KiB aligned), one bit per 4 KiB page; cleared when `clear`. */
+  readDirty(iova: bigint, bytes: bigint, clear: boolean): Uint8Array {
+    return this.engine.readDirty(this.space, iova, bytes, PAGE, { clear }).bitmap;
   }
 
-  leafOf(iova: bigint): bigint | undefined {
-    return this.pages.has(iova - (iova % PAGE)) ? leafEntryAddress(this.engine, this.space, LEVELS, iova) : undefined;
-  }
-
-  readDirty(iova: bigint): boolean {
-    const leaf = this.leafOf(iova);
-    return leaf !== undefined && isDirty(this.engine, leaf);
-  }
-
-  clearDirty(iova: bigint): void {
-    const leaf = this.leafOf(iova);
-    if (leaf !== undefined) setDirty(this.engine, leaf, false);
+  /** Clears every D bit of the domain's tables. */
+  clearAllDirty(): void {
+    this.engine.clearDirty(this.space, 0n, APERTURE_LAST + 1n);
   }
 
   free(): void {
@@ -136,25 +128,28 @@ class SecondStageDirty implements DirtyTracking {
 
   set(enable: boolean): Result<void> {
     if (enable === this.enabled) return OK_VOID;
-    if (enable) for (const page of this.domain.mappedPages()) this.domain.clearDirty(page);
-    // A cached translation may carry W from a dirty leaf: drop them so the next write walks and sets D.
-    if (enable) this.domain.flush(0n, APERTURE_LAST + 1n);
+    if (enable) {
+      this.domain.clearAllDirty();
+      // A cached translation may carry W from a dirty leaf: drop them so the next write walks and sets D.
+      this.domain.flush(0n, APERTURE_LAST + 1n);
+    }
     this.enabled = enable;
     return OK_VOID;
   }
 
   readAndClear(iova: bigint, length: bigint, keep: boolean, record: (iova: bigint, bytes: bigint) => void): void {
+    // Nothing above the aperture is mapped (GET_DIRTY_BITMAP does not check it).
+    if (iova > APERTURE_LAST) return;
     const first = iova - (iova % PAGE);
-    const inRange = [...this.domain.mappedPages()].filter((p) => p >= first && p < iova + length).sort((a, b) => (a < b ? -1 : 1));
-    for (const page of inRange) {
-      if (!this.domain.readDirty(page)) continue;
-      const start = page < iova ? iova : page;
-      const end = page + PAGE > iova + length ? iova + length : page + PAGE;
-      record(start, end - start);
-      if (!keep) {
-        this.domain.clearDirty(page);
-        this.domain.flush(page, PAGE);
-      }
+    const end = iova + length - 1n < APERTURE_LAST ? iova + length : APERTURE_LAST + 1n;
+    const bitmap = this.domain.readDirty(first, ((end + PAGE - 1n) / PAGE) * PAGE - first, !keep);
+    for (const run of bitRuns(bitmap)) {
+      const from = first + BigInt(run.first) * PAGE;
+      const to = from + BigInt(run.count) * PAGE;
+      const start = from < iova ? iova : from;
+      record(start, (to > end ? end : to) - start);
+      // Cleared leaves may still grant W in some unit's IOTLB: a write there would not set D again.
+      if (!keep) this.domain.flush(from, to - from);
     }
   }
 }

@@ -86,5 +86,16 @@ describe('dirty tracking of a VT-d second stage', () => {
     expect(get()).toEqual({ rc: 0, bits: 0n });
     rig.sys.dma(rig.devId, { iova: 0x3000n, write: true, data: new Uint8Array([4]) });
     expect(get()).toEqual({ rc: 0, bits: 1n << 3n });
+    // The whole 48-bit aperture in two bits: one read of the mapped areas, cleared, then clean.
+    const getWide = () => {
+      rig.sys.mem.write(bitmap, new Uint8Array(8));
+      const rc = rig.vmm.call(IOMMU_HWPT_GET_DIRTY_BITMAP, IommuHwptGetDirtyBitmap,
+        { hwpt_id: hwpt.id, iova: 0n, length: 1n << 48n, page_size: 1n << 47n, data: BigInt(bitmap) }).rc;
+      const b = rig.sys.mem.read(bitmap, 1);
+      return { rc, bits: b.ok ? b.value[0] : -1 };
+    };
+    rig.sys.dma(rig.devId, { iova: 0x3000n, write: true, data: new Uint8Array([5]) });
+    expect(getWide()).toEqual({ rc: 0, bits: 1 });
+    expect(getWide()).toEqual({ rc: 0, bits: 0 });
   });
 });
