@@ -2,7 +2,7 @@
 // sets, clearing across the core's 2^16-bit calls, the IOTLB contract after a clear,
 // what is skipped instead of followed, and every bad argument's error.
 import { describe, expect, it } from 'vitest';
-import { Engine, Access, EngineError, FaultReason, Perm } from '../../src/index.js';
+import { Engine, Access, EngineError, FaultReason, Perm, bitRuns } from '../../src/index.js';
 
 const RW = Perm.R | Perm.W;
 const K4 = 0x1000n;
@@ -224,5 +224,16 @@ describe('spaces()', () => {
     expect(e.spaces()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(e.core.nextLiveSpace(8)).toBe(-1);
     expect(e.core.nextLiveSpace(0xffff_ffff)).toBe(-1);
+  });
+});
+
+describe('bitRuns', () => {
+  it('lists the runs of set bits in order, across bytes, to the last bit', () => {
+    const runs = (bytes: number[]) => [...bitRuns(new Uint8Array(bytes))].map((r) => [r.first, r.count]);
+    expect(runs([])).toEqual([]);
+    expect(runs([0, 0])).toEqual([]);
+    expect(runs([0xff])).toEqual([[0, 8]]);
+    expect(runs([0b1011_0110, 0xff, 0x01, 0, 0x80])).toEqual([[1, 2], [4, 2], [7, 10], [39, 1]]);
+    expect(runs([0, 0xf0, 0xff, 0xff])).toEqual([[12, 20]]);
   });
 });
