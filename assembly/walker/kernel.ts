@@ -4,12 +4,13 @@
 // everything that depends only on the space comes from the run context (context.ts).
 //
 // Each round has two passes. Every step ends by working out the address (and host
-// pointer) of the lane's next last-level entry; the gather pass then loads those
+// pointer) of the lane's next entry that may miss (a last-level entry, or any entry of
+// a nested walk's first stage; lean parent walks too); the gather pass then loads those
 // entries for all lanes back to back, a handful of instructions apart, so every
 // lane's cache miss is in flight at once; the step pass checks what came back and
 // advances. Without the gather pass only as many misses overlap as fit in the CPU's
-// reorder window behind the first one. Upper-level entries, which stay in the CPU
-// cache, are read inside the step that reaches them.
+// reorder window behind the first one. Upper-level entries otherwise stay in the CPU
+// cache and are read inside the step that reaches them.
 import { frameOffset, frameOffsetInWidth } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
