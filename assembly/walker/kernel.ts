@@ -4,8 +4,9 @@
 // everything that depends only on the space comes from the run context (context.ts).
 //
 // Each round has two passes. Every step ends by working out the address (and host
-// pointer) of the lane's next entry that may miss (a last-level entry, or any entry of
-// a nested walk's first stage; lean parent walks too); the gather pass then loads those
+// pointer) of the lane's next entry that may miss: a single-stage walk's last-level
+// entry, any stage-1 entry of a nested walk, a parent walk's last-level entry (any
+// of its entries when A/D or caches are on). The gather pass then loads those
 // entries for all lanes back to back, a handful of instructions apart, so every
 // lane's cache miss is in flight at once; the step pass checks what came back and
 // advances. Without the gather pass only as many misses overlap as fit in the CPU's
