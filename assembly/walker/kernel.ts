@@ -1,14 +1,17 @@
-// The walk kernel, specialised at compile time on the space's format F and its
-// parent's format P (NoParent for a single-stage space). Every lane of a run walks
-// the same space, so everything that depends only on the space comes from the run
-// context (context.ts) and the per-step work is one entry read and its checks.
+// The walk kernel, specialised at compile time on the space's format F, its parent's
+// format P (NoParent for a single-stage space) and a mode M (modes.ts: whether A/D
+// writes and caches exist at all). Every lane of a run walks the same space, so
+// everything that depends only on the space comes from the run context (context.ts).
 //
 // Each round has two passes. Every step ends by working out the address (and host
-// pointer) of the lane's next entry; the gather pass then loads those entries for
-// all lanes back to back, a handful of instructions apart, so every lane's cache miss
-// is in flight at once; the step pass checks what came back and advances. Without
-// the gather pass only as many misses overlap as fit in the CPU's reorder window
-// behind the first one.
+// pointer) of the lane's next entry that may miss: a single-stage walk's last-level
+// entry, any stage-1 entry of a nested walk, a parent walk's last-level entry (any
+// of its entries when A/D or caches are on). The gather pass then loads those
+// entries for all lanes back to back, a handful of instructions apart, so every
+// lane's cache miss is in flight at once; the step pass checks what came back and
+// advances. Without the gather pass only as many misses overlap as fit in the CPU's
+// reorder window behind the first one. Upper-level entries otherwise stay in the CPU
+// cache and are read inside the step that reaches them.
 import { frameOffset, frameOffsetInWidth } from '../phys';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
