@@ -3,7 +3,7 @@
 // its root address).
 import { maxSpaces } from './layout';
 import {
-  spaceAt, spaceValid, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
+  spaceAt, spaceValid, markSpaceLive, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
   S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_IN_USE, FLAG_AD, FLAG_STALE_CHECK,
   NO_PARENT, noteSpaceChange,
 } from './spaces';
@@ -54,6 +54,7 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   store<u8>(at + S_FORMAT, <u8>format);
   store<u8>(at + S_LEVELS, <u8>levels);
   store<u8>(at + S_FLAGS, flags);
+  markSpaceLive(id, true);
   store<i32>(at + S_PARENT, parent);
   store<u64>(at + S_ROOT, tableRoot);
   store<u32>(at + S_GROUP, group);
@@ -88,6 +89,7 @@ export function destroySpace(space: u32): i32 {
     store<u32>(p, load<u32>(p) - 1);
   }
   store<u8>(at + S_FLAGS, 0);
+  markSpaceLive(space, false);
   store<u32>(at + S_EPOCH, nextEpoch());
   return 0;
 }

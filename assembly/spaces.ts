@@ -5,7 +5,7 @@
 // space sets its epoch to a fresh stamp; an entry is valid only while its stamp is
 // at least the space's threshold = max(global epoch, its epoch, its group's epoch,
 // and the same for its parent). Nothing is scanned.
-import { spacesBase, maxSpaces, groupsBase, maxGroups, SPACE_RECORD, GROUP_RECORD } from './layout';
+import { liveSpacesBase, spacesBase, maxSpaces, groupsBase, maxGroups, SPACE_RECORD, GROUP_RECORD } from './layout';
 import { emptyAllCaches } from './cache';
 import { count, C_EPOCH_WRAPS } from './counters';
 
@@ -48,8 +48,21 @@ const STAMP_LIMIT: u32 = 0xFFFF_FF00;
   return groupsBase + <usize>group * GROUP_RECORD;
 }
 
+/**
+ * Whether `space` names a live space. Read from a dense bitmap rather than the
+ * 64-byte space record: the bitmap's few lines stay in the CPU cache (every space
+ * change in a batch reads them), so an invalidation of a space whose record went
+ * cold only stores to the record, and stores do not wait for the line.
+ */
 export function spaceValid(space: u32): bool {
-  return space < maxSpaces && (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_IN_USE) != 0;
+  return space < maxSpaces && ((load<u32>(liveSpacesBase + (<usize>(space >> 5) << 2)) >> (space & 31)) & 1) != 0;
+}
+
+/** Keeps the live-space bitmap in step with FLAG_IN_USE (space-table.ts). */
+export function markSpaceLive(space: u32, live: bool): void {
+  const at = liveSpacesBase + (<usize>(space >> 5) << 2);
+  const bit: u32 = 1 << (space & 31);
+  store<u32>(at, live ? load<u32>(at) | bit : load<u32>(at) & ~bit);
 }
 
 /**
