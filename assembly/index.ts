@@ -30,7 +30,7 @@ export {
 export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceOptions, spaceRoot } from './space-table';
 export { allocatorCreate, allocatorPages, allocatorPagesInUse, allocatorPagesFree } from './allocators';
 export { tableRecordsLeft } from './table-records';
-export { invalidateRange, invalidateSpace, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
+export { invalidateRange, invalidateSpace, invalidateSpaceList, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
 export { resolveThroughSpace } from './resolve';
 export { nextLiveSpace } from './spaces';
 export { leafEntry, leafValue, leafAddress, leafLevel } from './leaf-entry';

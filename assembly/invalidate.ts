@@ -3,7 +3,7 @@
 // (O(pages)) up to `rangeProbeLimit` probes, above which one sweep of the cache is
 // cheaper. A range on a parent also drops, exactly, the nested table-cache entries
 // and the combined IOTLB entries whose GPA falls in it.
-import { CACHE_IOTLB, CACHE_NESTED_TABLE } from './layout';
+import { CACHE_IOTLB, CACHE_NESTED_TABLE, batchSpaceBase, batchCapacity } from './layout';
 import {
   spaceAt, spaceValid, groupAt, groupValid, nextEpoch, S_EPOCH, S_WALK_EPOCH, S_SIZE_MASK, S_CHILDREN,
   globalEpochSet,
@@ -109,6 +109,17 @@ export function invalidateSpace(space: u32): void {
   const at = spaceAt(space);
   store<u32>(at + S_EPOCH, nextEpoch());
   store<u64>(at + S_SIZE_MASK, 0);
+}
+
+/**
+ * invalidateSpace for each of the first `count` ids in the batch ring's space column:
+ * a queue of PASID invalidations in one call (ids that name no live space are
+ * skipped, as invalidateSpace skips them). Returns how many ids were read.
+ */
+export function invalidateSpaceList(count: u32): u32 {
+  const n = count < batchCapacity ? count : batchCapacity;
+  for (let i: u32 = 0; i < n; i++) invalidateSpace(load<u32>(batchSpaceBase + (<usize>i << 2)));
+  return n;
 }
 
 /** Only the walk caches of a space (a paging-structure-cache flush). */

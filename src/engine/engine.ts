@@ -267,6 +267,20 @@ export class Engine {
     this.core.invalidateRange(space, toBig(iova), toBig(bytes), leafOnly ? 1 : 0);
   }
   invalidateSpace(space: number): void { this.core.invalidateSpace(space); }
+
+  /**
+   * invalidateSpace for every id in `spaces`, passed through the batch ring's space
+   * column (which it overwrites): a queue of PASID invalidations without a call per id.
+   */
+  invalidateSpaces(spaces: ArrayLike<number>): void {
+    const column = this.batch.space;
+    const capacity = this.batch.capacity;
+    for (let start = 0; start < spaces.length; start += capacity) {
+      const n = Math.min(capacity, spaces.length - start);
+      for (let i = 0; i < n; i++) column[i] = spaces[start + i]!;
+      this.core.invalidateSpaceList(n);
+    }
+  }
   invalidateWalkCaches(space: number): void { this.core.invalidateWalkCaches(space); }
   invalidateGroup(group: number): void { this.core.invalidateGroup(group); }
   invalidateAll(): void { this.core.invalidateAll(); }

@@ -37,6 +37,7 @@ export interface CoreExports {
   tableRecordsLeft(): number;
   invalidateRange(space: number, iova: bigint, bytes: bigint, leafOnly: number): void;
   invalidateSpace(space: number): void;
+  invalidateSpaceList(count: number): number;
   invalidateWalkCaches(space: number): void;
   invalidateGroup(group: number): void;
   invalidateAll(): void;
