@@ -4,7 +4,7 @@
 import { maxSpaces } from './layout';
 import {
   spaceAt, spaceValid, markSpaceLive, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
-  S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_IN_USE, FLAG_AD, FLAG_STALE_CHECK,
+  S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_AD, FLAG_STALE_CHECK,
   NO_PARENT, noteSpaceChange,
 } from './spaces';
 import {
@@ -39,7 +39,7 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   if (owned && (!allocatorValid(allocator) || allocatorTableSpace(allocator) != parent)) return SPACE_BAD_ARGUMENT;
   if (!owned && (root & 0xFFF) != 0) return SPACE_BAD_ARGUMENT;
   let id: u32 = 0;
-  while (id < maxSpaces && (load<u8>(spaceAt(id) + S_FLAGS) & FLAG_IN_USE)) id++;
+  while (id < maxSpaces && spaceValid(id)) id++;
   if (id == maxSpaces) return SPACE_NONE_FREE;
   let tableRoot = root;
   if (owned) {
@@ -47,7 +47,7 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
     if (tableRoot == NO_PAGE) return allocFailure == ALLOC_NO_RECORDS ? SPACE_NO_RECORDS : SPACE_NO_MEMORY;
   }
   const at = spaceAt(id);
-  let flags: u8 = FLAG_IN_USE;
+  let flags: u8 = 0;
   if (options & OPTION_AD) flags |= FLAG_AD;
   if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
   if (owned) flags |= FLAG_OWNED;

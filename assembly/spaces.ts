@@ -23,7 +23,7 @@ export const S_CHILDREN: u32 = 32;    // u32: nested spaces naming this one as p
 export const S_CTL: u32 = 36;         // u32: format control word
 export const S_SIZE_MASK: u32 = 40;   // u64: page-size classes (log2 - 12) present in the IOTLB
 
-export const FLAG_IN_USE: u8 = 1;
+// Bit 0 of S_FLAGS is unused: whether a space lives is its bit in the live-space bitmap.
 export const FLAG_AD: u8 = 2;
 export const FLAG_STALE_CHECK: u8 = 4;
 
@@ -58,7 +58,7 @@ export function spaceValid(space: u32): bool {
   return space < maxSpaces && ((load<u32>(liveSpacesBase + (<usize>(space >> 5) << 2)) >> (space & 31)) & 1) != 0;
 }
 
-/** Keeps the live-space bitmap in step with FLAG_IN_USE (space-table.ts). */
+/** Marks a space id live or free (space-table.ts: create and destroy). */
 export function markSpaceLive(space: u32, live: bool): void {
   const at = liveSpacesBase + (<usize>(space >> 5) << 2);
   const bit: u32 = 1 << (space & 31);
@@ -67,11 +67,11 @@ export function markSpaceLive(space: u32, live: bool): void {
 
 /**
  * The lowest live space id at or above `from`, or -1: a host lists its spaces with
- * one call per live space (one byte load per id in between, no record kept).
+ * one call per live space (one bitmap test per id in between, no record kept).
  */
 export function nextLiveSpace(from: u32): i32 {
   for (let id = from; id < maxSpaces; id++) {
-    if (load<u8>(spaceAt(id) + S_FLAGS) & FLAG_IN_USE) return <i32>id;
+    if (spaceValid(id)) return <i32>id;
   }
   return -1;
 }

@@ -1,8 +1,8 @@
-// Reading a single-stage space's own tables outside the walker (leaf lookup, dirty
-// scans): no cache, no A/D write, no counter. These are inspections, not device
-// translations, so they must leave every counter a perf gate compares untouched.
-// The checks are the walker's, in its order (docs/formats.md, "Faults").
-import { frameOffset } from './phys';
+// Table entries as the walker and the inspections (leaf lookup, dirty scans) read
+// them: where an entry is, its host pointer, and — for the inspections, which use no
+// cache, write no A/D and count nothing — what it is. The checks are the walker's,
+// in its order (docs/formats.md, "Faults").
+import { frameOffset, frameOffsetInWidth } from './phys';
 import { paBits } from './layout';
 import { levelShift } from './formats/common';
 
@@ -30,5 +30,15 @@ export const ENTRY_TABLE: u32 = 3;
  */
 @inline export function entryPointer(entry: u64): usize {
   const frame = frameOffset(entry);
+  return frame ? frame + (<usize>entry & 0xFF8) : 0;
+}
+
+/**
+ * entryPointer for an entry inside a table whose address came from an entry that
+ * passed the reserved check: that check already rejected address bits at or above
+ * the physical width, so the width test is skipped.
+ */
+@inline export function entryPointerInWidth(entry: u64): usize {
+  const frame = frameOffsetInWidth(entry);
   return frame ? frame + (<usize>entry & 0xFF8) : 0;
 }

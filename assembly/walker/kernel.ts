@@ -12,7 +12,7 @@
 // advances. Without the gather pass only as many misses overlap as fit in the CPU's
 // reorder window behind the first one. Upper-level entries otherwise stay in the CPU
 // cache and are read inside the step that reaches them.
-import { frameOffset, frameOffsetInWidth } from '../phys';
+import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry';
 import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import {
@@ -42,28 +42,8 @@ import { storeThroughParent } from './run';
   count(C_AD_WRITES);
 }
 
-/** Linear offset of a host entry address, 0 when its frame is not backed. */
-@inline function hostPointer(entry: u64): usize {
-  const frame = frameOffset(entry);
-  return frame ? frame + (<usize>entry & 0xFF8) : 0;
-}
-
-/**
- * hostPointer for an entry inside a table whose address came from an entry that
- * passed the reserved check: that check already rejected address bits at or above
- * the physical width (ctxPaMask), so the width test is skipped.
- */
-@inline function hostPointerInWidth(entry: u64): usize {
-  const frame = frameOffsetInWidth(entry);
-  return frame ? frame + (<usize>entry & 0xFF8) : 0;
-}
-
 @inline function offsetIn(input: u64, level: u32): u64 {
   return input & ((<u64>1 << <u64>levelShift(level)) - 1);
-}
-
-@inline function entryIn(table: u64, input: u64, level: u32): u64 {
-  return table + (((input >> <u64>levelShift(level)) & 511) << 3);
 }
 
 /**
@@ -84,18 +64,18 @@ import { storeThroughParent } from './run';
  */
 @inline function aimOwn<P, M>(p: P, m: M, lane: usize, entry: u64, inWidth: bool): void {
   if (!p.exists()) {
-    store<u32>(lane + N_PTR, <u32>(inWidth ? hostPointerInWidth(entry) : hostPointer(entry)));
+    store<u32>(lane + N_PTR, <u32>(inWidth ? entryPointerInWidth(entry) : entryPointer(entry)));
     return;
   }
   store<u64>(lane + N_ENTRY, entry);
   const host = (m.caches() && ctxTableCache) ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
   if (host == NO_HOST) { startParent(p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
-  store<u32>(lane + N_PTR, <u32>hostPointer(host | (entry & 0xFFF)));
+  store<u32>(lane + N_PTR, <u32>entryPointer(host | (entry & 0xFFF)));
 }
 
 /** The address of the entry the lane's own walk reads next (or has just read). */
 @inline function ownEntry(lane: usize): u64 {
-  return entryIn(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
+  return entryAddress(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
 }
 
 
@@ -122,8 +102,8 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   if ((m.caches() && ctxWalkCaches) && ctxParentLevels > 1) {
     probeWalkCaches(lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
   }
-  const entry = entryIn(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
-  store<u32>(lane + N_PTR, <u32>hostPointer(entry));
+  const entry = entryAddress(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
+  store<u32>(lane + N_PTR, <u32>entryPointer(entry));
 }
 
 /**
@@ -165,7 +145,7 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       store<i32>(lane + L_LEVEL, <i32>level - 1);
       store<u32>(lane + L_PERMS, perms);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
-      const next = entryIn(table, input, level - 1);
+      const next = entryAddress(table, input, level - 1);
       if (!p.exists() && level > 1) {
         // Not a last-level entry: read it now. Upper-level tables are few and stay
         // in the CPU cache, so only last-level reads (the ones that miss) go through
@@ -173,7 +153,7 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
         // starts, so this changes no counter in any mode (for nested walks see
         // modes.ts).
         level--;
-        ptr = hostPointerInWidth(next);
+        ptr = entryPointerInWidth(next);
         pte = ptr ? load<u64>(ptr) : 0;
         count(C_PTE_READS);
         continue;
@@ -221,16 +201,16 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       store<i32>(lane + P_LEVEL, <i32>level - 1);
       store<u32>(lane + P_PERMS, perms);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
-      const next = entryIn(table, gpa, level - 1);
+      const next = entryAddress(table, gpa, level - 1);
       if (m.serial() && level > 1) {
         // Not a last-level entry: read it now (see modes.ts).
         level--;
-        ptr = hostPointerInWidth(next);
+        ptr = entryPointerInWidth(next);
         pte = ptr ? load<u64>(ptr) : 0;
         count(C_PTE_READS);
         continue;
       }
-      store<u32>(lane + N_PTR, <u32>hostPointerInWidth(next));
+      store<u32>(lane + N_PTR, <u32>entryPointerInWidth(next));
       return;
     }
     const access = load<u32>(lane + P_ACCESS);
@@ -246,7 +226,7 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
       // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
       store<u32>(lane + L_STATE, STATE_OWN);
-      setNext(p, lane, gpa, hostPointer((host & ~0xFFF) | (gpa & 0xFFF)));
+      setNext(p, lane, gpa, entryPointer((host & ~0xFFF) | (gpa & 0xFFF)));
       return;
     }
     finishNested(f, m, lane, host, perms, levelShift(level), writable);

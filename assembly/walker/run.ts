@@ -1,6 +1,6 @@
 // Runs a group of lanes on one space with the kernel specialised for its format pair.
 import { spaceAt, S_FORMAT, S_PARENT } from '../spaces';
-import { frameOffset } from '../phys';
+import { entryPointer } from '../table-entry';
 import { FORMAT_X86_64 } from '../formats/ids';
 import { X86_64_FORMAT } from '../formats/x86-64';
 import { VTD_SS_FORMAT } from '../formats/vtd-ss';
@@ -78,7 +78,7 @@ export function storeThroughParent(lane: usize, gpa: u64, bits: u64): bool {
       tableCacheFill(parent, gpa, host, load<u32>(helper + R_WRITABLE) ? perms : perms & ~PERM_W);
     }
   }
-  const frame = frameOffsetFor(host | (gpa & 0xFFF));
+  const frame = entryPointer(host | (gpa & 0xFFF));
   if (!frame) {
     fail(lane, REASON_EXTERNAL, 1, <u32>load<i32>(lane + L_LEVEL), gpa);
     return false;
@@ -86,9 +86,4 @@ export function storeThroughParent(lane: usize, gpa: u64, bits: u64): bool {
   store<u64>(frame, load<u64>(frame) | bits);
   count(C_AD_WRITES);
   return true;
-}
-
-@inline function frameOffsetFor(addr: u64): usize {
-  const frame = frameOffset(addr);
-  return frame ? frame + (<usize>addr & 0xFF8) : 0;
 }
