@@ -5,7 +5,7 @@
 // and the combined IOTLB entries whose GPA falls in it.
 import { CACHE_IOTLB, CACHE_NESTED_TABLE, batchSpaceBase, batchCapacity } from './layout';
 import {
-  spaceAt, spaceValid, groupAt, groupValid, nextEpoch, S_EPOCH, S_WALK_EPOCH, S_SIZE_MASK, S_CHILDREN,
+  spaceAt, spaceValid, groupAt, groupValid, nextEpoch, renewSpaceEpoch, setSpaceEpoch, sizeMaskOf, S_WALK_EPOCH, S_CHILDREN,
   globalEpochSet,
 } from './spaces';
 import { descAt, makeKey, setIndex, cacheDrop, cacheSweepRange, cacheSweepNested, cacheEnabled, D_SET_MASK } from './cache';
@@ -37,7 +37,7 @@ function probeRange(cache: u32, space: u32, first: u64, last: u64, sizeClass: u3
 }
 
 function invalidateIotlbRange(space: u32, first: u64, last: u64): u32 {
-  const sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
+  const sizeMask = sizeMaskOf(space);
   let probes: u64 = 0;
   let mask = sizeMask;
   while (mask) {
@@ -106,19 +106,28 @@ export function invalidateRange(space: u32, iova: u64, bytes: u64, leafOnly: boo
 export function invalidateSpace(space: u32): void {
   if (!spaceValid(space)) return;
   count(C_INV_SPACE);
-  const at = spaceAt(space);
-  store<u32>(at + S_EPOCH, nextEpoch());
-  store<u64>(at + S_SIZE_MASK, 0);
+  renewSpaceEpoch(space);
 }
 
 /**
  * invalidateSpace for each of the first `count` ids in the batch ring's space column:
  * a queue of PASID invalidations in one call (ids that name no live space are
  * skipped, as invalidateSpace skips them). Returns how many ids were read.
+ * Nothing is filled between them, so they share one fresh epoch: whatever any of
+ * them cached carries an older stamp.
  */
 export function invalidateSpaceList(count: u32): u32 {
   const n = count < batchCapacity ? count : batchCapacity;
-  for (let i: u32 = 0; i < n; i++) invalidateSpace(load<u32>(batchSpaceBase + (<usize>i << 2)));
+  if (n == 0) return 0;
+  const epoch = nextEpoch();
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const space = load<u32>(batchSpaceBase + (<usize>i << 2));
+    if (!spaceValid(space)) continue;
+    setSpaceEpoch(space, epoch);
+    live++;
+  }
+  countBy(C_INV_SPACE, live);
   return n;
 }
 

@@ -2,7 +2,7 @@
 // before it, once, at engine creation (`computeLayout`). Regions never move and
 // memory never grows afterwards, so TypeScript views made at creation stay valid.
 //
-//   COUNTERS | LIVE SPACES (bitmap) | SPACES | GROUPS | ALLOCATORS | TABLE RECORDS | CACHE DESCRIPTORS | FAULT RING |
+//   COUNTERS | LIVE SPACES (bitmap) | SPACE EPOCHS | SPACES | GROUPS | ALLOCATORS | TABLE RECORDS | CACHE DESCRIPTORS | FAULT RING |
 //   BATCH (iova, space, access, out, status) | IOTLB | IOTLB RR | WALK CACHES (per level) |
 //   NESTED TABLE CACHE | FRAME DIRECTORY L1 | FRAME POOL (simulated physical memory)
 
@@ -29,6 +29,8 @@ export const DIR_L2_SHIFT: u32 = 22;
 export let countersBase: usize = 0;
 /** One bit per space id, set while the space lives (spaces.ts: spaceValid). */
 export let liveSpacesBase: usize = 0;
+/** One u32 epoch per space id, dense (spaces.ts: spaceEpoch). */
+export let spaceEpochsBase: usize = 0;
 export let spacesBase: usize = 0;
 export let maxSpaces: u32 = 0;
 export let groupsBase: usize = 0;
@@ -70,6 +72,7 @@ export function computeLayout(
   let at = alignUp(start, 64);
   countersBase = at; at += COUNTER_SLOTS * 8;
   liveSpacesBase = at; at += alignUp(<usize>((spaces + 31) >> 5) << 2, 64);
+  spaceEpochsBase = at; at += alignUp(<usize>spaces << 2, 64);
   spacesBase = at; maxSpaces = spaces; at += <usize>spaces * SPACE_RECORD;
   groupsBase = at; maxGroups = groups; at += <usize>groups * GROUP_RECORD;
   allocatorsBase = at; maxAllocators = allocators; at += <usize>allocators * ALLOCATOR_RECORD;

@@ -4,7 +4,7 @@
 import { maxSpaces } from './layout';
 import {
   spaceAt, spaceValid, markSpaceLive, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
-  S_EPOCH, S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, S_SIZE_MASK, FLAG_AD, FLAG_STALE_CHECK,
+  S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, FLAG_AD, FLAG_STALE_CHECK, renewSpaceEpoch, clearSizeMask,
   NO_PARENT, noteSpaceChange,
 } from './spaces';
 import {
@@ -59,12 +59,12 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   store<u64>(at + S_ROOT, tableRoot);
   store<u32>(at + S_GROUP, group);
   // A fresh epoch: entries a previous user of this id left behind are dead.
-  store<u32>(at + S_EPOCH, nextEpoch());
+  renewSpaceEpoch(id);
   store<u32>(at + S_WALK_EPOCH, 0);
   store<u32>(at + S_ALLOCATOR, allocator);
   store<u32>(at + S_CHILDREN, 0);
   store<u32>(at + S_CTL, 0);
-  store<u64>(at + S_SIZE_MASK, 0);
+  clearSizeMask(id);
   if (parent != NO_PARENT) {
     const p = spaceAt(<u32>parent) + S_CHILDREN;
     store<u32>(p, load<u32>(p) + 1);
@@ -90,7 +90,7 @@ export function destroySpace(space: u32): i32 {
   }
   store<u8>(at + S_FLAGS, 0);
   markSpaceLive(space, false);
-  store<u32>(at + S_EPOCH, nextEpoch());
+  renewSpaceEpoch(space);
   return 0;
 }
 
@@ -99,9 +99,8 @@ export function setSpaceRoot(space: u32, root: u64): i32 {
   if (!spaceValid(space) || spaceOwned(space) || (root & 0xFFF) != 0) return SPACE_BAD_ARGUMENT;
   const at = spaceAt(space);
   store<u64>(at + S_ROOT, root);
-  store<u32>(at + S_EPOCH, nextEpoch());
+  renewSpaceEpoch(space);
   store<u32>(at + S_WALK_EPOCH, nextEpoch());
-  store<u64>(at + S_SIZE_MASK, 0);
   return 0;
 }
 
@@ -121,10 +120,7 @@ export function setSpaceOptions(space: u32, options: u32): i32 {
   if (options & OPTION_AD) flags |= FLAG_AD;
   if (options & OPTION_STALE_CHECK) flags |= FLAG_STALE_CHECK;
   store<u8>(at + S_FLAGS, flags);
-  if ((old ^ flags) & FLAG_AD) {
-    store<u32>(at + S_EPOCH, nextEpoch());
-    store<u64>(at + S_SIZE_MASK, 0);
-  }
+  if ((old ^ flags) & FLAG_AD) renewSpaceEpoch(space);
   noteSpaceChange();
   return 0;
 }

@@ -5,7 +5,13 @@
 // space sets its epoch to a fresh stamp; an entry is valid only while its stamp is
 // at least the space's threshold = max(global epoch, its epoch, its group's epoch,
 // and the same for its parent). Nothing is scanned.
-import { liveSpacesBase, spacesBase, maxSpaces, groupsBase, maxGroups, SPACE_RECORD, GROUP_RECORD } from './layout';
+//
+// The epochs live in a dense array (SPACE EPOCHS), not in the 64-byte records: a
+// queue of PASID invalidations then stores to one line per 16 spaces, and after heavy
+// DMA traffic has pushed the records out of the CPU cache it waits for far fewer
+// lines. An invalidation writes nothing else: the record's page-size mask is cleared
+// lazily (sizeMaskOf).
+import { liveSpacesBase, spaceEpochsBase, spacesBase, maxSpaces, groupsBase, maxGroups, SPACE_RECORD, GROUP_RECORD } from './layout';
 import { emptyAllCaches } from './cache';
 import { count, C_EPOCH_WRAPS } from './counters';
 
@@ -16,7 +22,7 @@ export const S_FLAGS: u32 = 2;        // u8
 export const S_PARENT: u32 = 4;       // i32, -1 = none
 export const S_ROOT: u32 = 8;         // u64
 export const S_GROUP: u32 = 16;       // u32
-export const S_EPOCH: u32 = 20;       // u32
+export const S_SIZE_MASK_STAMP: u32 = 20; // u32: stamp of the last S_SIZE_MASK write
 export const S_WALK_EPOCH: u32 = 24;  // u32
 export const S_ALLOCATOR: u32 = 28;   // u32
 export const S_CHILDREN: u32 = 32;    // u32: nested spaces naming this one as parent
@@ -42,6 +48,48 @@ const STAMP_LIMIT: u32 = 0xFFFF_FF00;
 
 @inline export function spaceAt(space: u32): usize {
   return spacesBase + <usize>space * SPACE_RECORD;
+}
+
+@inline function spaceEpochAt(space: u32): usize {
+  return spaceEpochsBase + (<usize>space << 2);
+}
+
+@inline export function spaceEpoch(space: u32): u32 {
+  return load<u32>(spaceEpochAt(space));
+}
+
+/** A fresh epoch for `space`: everything cached for it (and its nested children) dies. */
+export function renewSpaceEpoch(space: u32): void {
+  setSpaceEpoch(space, nextEpoch());
+}
+
+/** Sets the epoch of `space` to `epoch`, a stamp nextEpoch handed out. */
+@inline export function setSpaceEpoch(space: u32, epoch: u32): void {
+  store<u32>(spaceEpochAt(space), epoch);
+}
+
+/**
+ * The page-size classes (log2 - 12) the IOTLB may hold for `space`, which decide the
+ * probes a lookup or a ranged invalidation makes. A mask last written before the
+ * space's current epoch describes entries that epoch killed, so it reads as empty.
+ */
+export function sizeMaskOf(space: u32): u64 {
+  const at = spaceAt(space);
+  return load<u32>(at + S_SIZE_MASK_STAMP) < spaceEpoch(space) ? 0 : load<u64>(at + S_SIZE_MASK);
+}
+
+/** Records that the IOTLB now holds an entry of `sizeClass` for `space`. */
+export function noteSizeClass(space: u32, sizeClass: u32): void {
+  const at = spaceAt(space);
+  store<u64>(at + S_SIZE_MASK, sizeMaskOf(space) | (<u64>1 << sizeClass));
+  store<u32>(at + S_SIZE_MASK_STAMP, stampNow);
+}
+
+/** Forgets the page sizes of `space` at once (a space created or reset). */
+export function clearSizeMask(space: u32): void {
+  const at = spaceAt(space);
+  store<u64>(at + S_SIZE_MASK, 0);
+  store<u32>(at + S_SIZE_MASK_STAMP, 0);
 }
 
 @inline export function groupAt(group: u32): usize {
@@ -85,12 +133,12 @@ export function groupValid(group: u32): bool {
 /** Lowest stamp a cached translation of `space` must carry to be valid. */
 export function translationThreshold(space: u32): u32 {
   const at = spaceAt(space);
-  let t = maxU32(globalEpoch, load<u32>(at + S_EPOCH));
+  let t = maxU32(globalEpoch, spaceEpoch(space));
   t = maxU32(t, load<u32>(groupAt(load<u32>(at + S_GROUP))));
   const parent = load<i32>(at + S_PARENT);
   if (parent >= 0) {
     const p = spaceAt(<u32>parent);
-    t = maxU32(t, load<u32>(p + S_EPOCH));
+    t = maxU32(t, spaceEpoch(<u32>parent));
     t = maxU32(t, load<u32>(groupAt(load<u32>(p + S_GROUP))));
   }
   return t;
@@ -113,10 +161,9 @@ function renumberStamps(): void {
   count(C_EPOCH_WRAPS);
   emptyAllCaches();
   for (let s: u32 = 0; s < maxSpaces; s++) {
-    const at = spaceAt(s);
-    store<u32>(at + S_EPOCH, 0);
-    store<u32>(at + S_WALK_EPOCH, 0);
-    store<u64>(at + S_SIZE_MASK, 0);
+    store<u32>(spaceEpochAt(s), 0);
+    store<u32>(spaceAt(s) + S_WALK_EPOCH, 0);
+    clearSizeMask(s);
   }
   for (let g: u32 = 0; g < maxGroups; g++) store<u32>(groupAt(g), 0);
   globalEpoch = 0;

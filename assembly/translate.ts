@@ -9,7 +9,7 @@ import {
   CACHE_IOTLB, CACHE_ENTRY,
 } from './layout';
 import {
-  spaceAt, spaceValid, translationThreshold, stampNow, S_PARENT, S_FLAGS, S_SIZE_MASK, FLAG_STALE_CHECK,
+  spaceAt, spaceValid, translationThreshold, stampNow, S_PARENT, S_FLAGS, sizeMaskOf, noteSizeClass, FLAG_STALE_CHECK,
 } from './spaces';
 import {
   descAt, makeKey, setIndex, cacheInsert, moveToFront, D_BASE, D_SET_MASK, D_WAYS, D_POLICY, POLICY_LRU,
@@ -58,8 +58,7 @@ function fillIotlb(lane: usize, space: u32, iova: u64): void {
   const set = setIndex(page, space, sizeClass, load<u32>(desc + D_SET_MASK));
   if (cacheInsert(desc, set, makeKey(page, sizeClass), space, stampNow, value, aux)) count(C_IOTLB_EVICTIONS);
   count(C_IOTLB_FILLS);
-  const at = spaceAt(space) + S_SIZE_MASK;
-  store<u64>(at, load<u64>(at) | (<u64>1 << sizeClass));
+  noteSizeClass(space, sizeClass);
 }
 
 /** Re-walks a hit without caches or A/D writes and counts a disagreement as a stale hit. */
@@ -226,7 +225,7 @@ function translateRequests(
       if (live) {
         threshold = translationThreshold(space);
         staleCheck = (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_STALE_CHECK) != 0;
-        sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
+        sizeMask = sizeMaskOf(space);
       }
     }
     if (!live) {
@@ -256,7 +255,7 @@ function translateRequests(
           forgetRunMiss();
           lanes = 0;
           inFlight = 0;
-          sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
+          sizeMask = sizeMaskOf(space);
         }
         checkStale(space, iova, access, hitAddr);
       }
@@ -270,7 +269,7 @@ function translateRequests(
       forgetRunMiss();
       lanes = 0;
       inFlight = 0;
-      sizeMask = load<u64>(spaceAt(space) + S_SIZE_MASK);
+      sizeMask = sizeMaskOf(space);
       // Looked up again now that the group's walks have filled the IOTLB, as it would
       // be had the requests come one at a time.
       continue;
