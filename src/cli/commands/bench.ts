@@ -1,7 +1,7 @@
 // `iommu-wasm bench --suite core`: each case on the Wasm engine and on the plain
 // TypeScript peer in one process; the ratio is the number to trust on a noisy machine.
 import { runSuite } from '../../../bench/run-suite.js';
-import type { CaseResult } from '../../../bench/harness.js';
+import { DEFAULT_ROUNDS, type CaseResult } from '../../../bench/harness.js';
 import { progressBar } from '../progress.js';
 import { table, fixed } from '../format.js';
 
@@ -9,6 +9,7 @@ export interface BenchOptions {
   suite: string;
   case?: string[];
   time?: string;
+  rounds?: string;
   json?: boolean;
   native?: boolean;
 }
@@ -16,9 +17,12 @@ export interface BenchOptions {
 export async function benchCommand(options: BenchOptions): Promise<void> {
   const time = options.time === undefined ? 500 : Number(options.time);
   if (!Number.isFinite(time) || time <= 0) throw new Error(`--time must be a positive number of milliseconds, got "${options.time}"`);
+  const rounds = options.rounds === undefined ? DEFAULT_ROUNDS : Number(options.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got "${options.rounds}"`);
   const progress = progressBar(`bench ${options.suite}`);
   const results = await runSuite(options.suite, {
     time,
+    rounds,
     warmupTime: Math.min(250, time / 2),
     native: options.native !== false,
     ...(options.case ? { only: options.case } : {}),
@@ -42,6 +46,7 @@ function jsonRecord(r: CaseResult) {
     unit: r.unit,
     samples: r.samples,
     rmePercent: r.rmePercent,
+    rounds: r.rounds,
     ...(r.nativeNsPerOp !== undefined ? { nativeNsPerOp: r.nativeNsPerOp, vsNative: r.vsNative } : {}),
   };
 }
