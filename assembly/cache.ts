@@ -73,10 +73,11 @@ let randomState: u32 = 0x9E3779B9;
 }
 
 /** Bytes the caches need for these geometries (0 sets = cache off). */
-export function cacheSpan(iotlbSets: u32, iotlbWays: u32, walkSets: u32, walkWays: u32, tableSets: u32, tableWays: u32): usize {
-  return <usize>iotlbSets * iotlbWays * CACHE_ENTRY + iotlbSets
-    + 4 * <usize>walkSets * walkWays * CACHE_ENTRY + 4 * <usize>walkSets
-    + <usize>tableSets * tableWays * CACHE_ENTRY + tableSets + 64 * CACHE_COUNT;
+export function cacheSpan(iotlbSets: u32, iotlbWays: u32, walkSets: u32, walkWays: u32, tableSets: u32, tableWays: u32): u64 {
+  // In 64 bits: 2^24 sets of 16 ways alone are 8 GiB, which must be refused, not wrapped.
+  return <u64>iotlbSets * iotlbWays * CACHE_ENTRY + iotlbSets
+    + 4 * <u64>walkSets * walkWays * CACHE_ENTRY + 4 * <u64>walkSets
+    + <u64>tableSets * tableWays * CACHE_ENTRY + tableSets + 64 * CACHE_COUNT;
 }
 
 function placeCache(cache: u32, at: usize, sets: u32, ways: u32, policy: u32): usize {

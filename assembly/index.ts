@@ -5,7 +5,7 @@
 import {
   computeLayout, countersBase, spacesBase, faultRingBase, faultRingCapacity, batchCapacity,
   batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase, layoutEnd,
-  paBits, cacheDescBase, CACHE_COUNT, CACHE_IOTLB,
+  paBits, cacheDescBase, CACHE_COUNT, CACHE_IOTLB, LINEAR_MEMORY_LIMIT,
 } from './layout';
 import { layoutCaches, cacheSpan, descAt, D_SETS } from './cache';
 import { frameOffset, backFrame, unbackFrame, physFramesInUse, physFramesFree } from './phys';
@@ -69,6 +69,8 @@ export function init(
   if (tableSets && (!isPowerOfTwo(tableSets) || tableWays == 0 || tableWays > 64)) return INIT_BAD_GEOMETRY;
   const span = cacheSpan(iotlbSets, iotlbWays, walkSets, walkWays, tableSets, tableWays);
   const end = computeLayout(__heap_base, spaces, groups, allocators, tableRecords, faults, batch, span, physBits, frames);
+  // At the limit itself the end would read as address 0: refuse it too.
+  if (end >= LINEAR_MEMORY_LIMIT) return INIT_NO_MEMORY;
   const pagesNeeded = <i32>((end + 0xFFFF) >> 16);
   const pagesNow = memory.size();
   if (pagesNeeded > pagesNow && memory.grow(pagesNeeded - pagesNow) < 0) return INIT_NO_MEMORY;

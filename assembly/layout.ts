@@ -56,44 +56,50 @@ export let framePoolFrames: u32 = 0;
 export let layoutEnd: usize = 0;
 export let paBits: u32 = 40;
 
-@inline function alignUp(value: usize, alignment: usize): usize {
+@inline function alignUp(value: u64, alignment: u64): u64 {
   return (value + alignment - 1) & ~(alignment - 1);
 }
+
+/** Linear memory a Wasm32 instance can have: 65,536 pages of 64 KiB. */
+export const LINEAR_MEMORY_LIMIT: u64 = <u64>1 << 32;
 
 /**
  * Lays out every region from `start`. Returns the end address; the caller grows
  * memory to it once. Cache regions are laid out by `cacheLayout` (cache.ts) within
- * the span reserved here.
+ * the span reserved here. The arithmetic is 64-bit: a configuration past
+ * LINEAR_MEMORY_LIMIT returns an end the caller refuses, where 32-bit sums would have
+ * wrapped into a small layout whose regions overlap. The bases are only meaningful
+ * when the end fits.
  */
 export function computeLayout(
   start: usize, spaces: u32, groups: u32, allocators: u32, tableRecords: u32, faults: u32, batch: u32,
-  cacheSpan: usize, physBits: u32, frames: u32,
-): usize {
-  let at = alignUp(start, 64);
-  countersBase = at; at += COUNTER_SLOTS * 8;
-  liveSpacesBase = at; at += alignUp(<usize>((spaces + 31) >> 5) << 2, 64);
-  spaceEpochsBase = at; at += alignUp(<usize>spaces << 2, 64);
-  spacesBase = at; maxSpaces = spaces; at += <usize>spaces * SPACE_RECORD;
-  groupsBase = at; maxGroups = groups; at += <usize>groups * GROUP_RECORD;
-  allocatorsBase = at; maxAllocators = allocators; at += <usize>allocators * ALLOCATOR_RECORD;
-  tableRecordsBase = at; tableRecordsCapacity = tableRecords; at += <usize>tableRecords * 4;
-  cacheDescBase = at; at += CACHE_COUNT * CACHE_DESCRIPTOR;
-  faultRingBase = at; faultRingCapacity = faults; at += <usize>faults * FAULT_RECORD;
+  cacheSpan: u64, physBits: u32, frames: u32,
+): u64 {
+  let at = alignUp(<u64>start, 64);
+  countersBase = <usize>at; at += <u64>COUNTER_SLOTS * 8;
+  liveSpacesBase = <usize>at; at += alignUp(<u64>((spaces + 31) >> 5) << 2, 64);
+  spaceEpochsBase = <usize>at; at += alignUp(<u64>spaces << 2, 64);
+  spacesBase = <usize>at; maxSpaces = spaces; at += <u64>spaces * SPACE_RECORD;
+  groupsBase = <usize>at; maxGroups = groups; at += <u64>groups * GROUP_RECORD;
+  allocatorsBase = <usize>at; maxAllocators = allocators; at += <u64>allocators * ALLOCATOR_RECORD;
+  tableRecordsBase = <usize>at; tableRecordsCapacity = tableRecords; at += <u64>tableRecords * 4;
+  cacheDescBase = <usize>at; at += <u64>CACHE_COUNT * CACHE_DESCRIPTOR;
+  faultRingBase = <usize>at; faultRingCapacity = faults; at += <u64>faults * FAULT_RECORD;
   at = alignUp(at, 64);
   batchCapacity = batch;
-  batchIovaBase = at; at += <usize>batch * 8;
-  batchOutBase = at; at += <usize>batch * 8;
-  batchSpaceBase = at; at += <usize>batch * 4;
-  batchAccessBase = at; at += <usize>batch * 4;
-  batchStatusBase = at; at += <usize>batch * 4;
+  batchIovaBase = <usize>at; at += <u64>batch * 8;
+  batchOutBase = <usize>at; at += <u64>batch * 8;
+  batchSpaceBase = <usize>at; at += <u64>batch * 4;
+  batchAccessBase = <usize>at; at += <u64>batch * 4;
+  batchStatusBase = <usize>at; at += <u64>batch * 4;
   at = alignUp(at, 64);
-  cacheRegionBase = at; at += cacheSpan;
-  at = alignUp(at, PAGE_SIZE);
+  cacheRegionBase = <usize>at; at += cacheSpan;
+  at = alignUp(at, <u64>PAGE_SIZE);
   paBits = physBits;
-  dirL1Base = at; dirL1Entries = 1 << (physBits - DIR_L2_SHIFT); at += <usize>dirL1Entries * 4;
-  at = alignUp(at, PAGE_SIZE);
-  framePoolBase = at; framePoolFrames = frames; at += <usize>frames * PAGE_SIZE;
-  layoutEnd = at;
+  dirL1Base = <usize>at; dirL1Entries = 1 << (physBits - DIR_L2_SHIFT); at += <u64>dirL1Entries * 4;
+  at = alignUp(at, <u64>PAGE_SIZE);
+  framePoolBase = <usize>at; framePoolFrames = frames; at += <u64>frames * PAGE_SIZE;
+  layoutEnd = <usize>at;
   return at;
 }
 

@@ -4,6 +4,7 @@ import { instantiateCore, type CoreExports } from './wasm.js';
 import { MemoryViews } from './views.js';
 import { EnginePhysicalMemory } from './phys.js';
 import { COUNTER_NAMES, type Counters } from './counters.js';
+import { checkCount, framesFor } from './option-checks.js';
 import { EngineError, buildError } from './errors.js';
 import { DEFAULTS, type EngineOptions } from './options.js';
 import { FormatId, Replacement, type FormatName, type Translation } from './types.js';
@@ -97,9 +98,18 @@ export class Engine {
     if (!Number.isInteger(o.walkers) || o.walkers < 1 || o.walkers > 32) {
       throw new EngineError(`Engine.create: walkers must be an integer 1..32, got ${o.walkers}`, 'BAD_GEOMETRY');
     }
+    const frames = framesFor(o.physMemBytes);
+    const tableRecords = o.tablePageRecords ?? Math.min(2 * frames + 1024 * o.maxAllocators, 0xFFFF_FFFF);
+    const counts: [string, number, number][] = [
+      ['paBits', o.paBits, 0], ['maxSpaces', o.maxSpaces, 1], ['maxGroups', o.maxGroups, 1],
+      ['maxAllocators', o.maxAllocators, 1], ['tablePageRecords', tableRecords, 0],
+      ['faultRingEntries', o.faultRingEntries, 1], ['batchCapacity', o.batchCapacity, 1],
+      ['iotlb.sets', iotlb.sets, 0], ['iotlb.ways', iotlb.ways, 0], ['walkCache.sets', walk.sets, 0],
+      ['walkCache.ways', walk.ways, 0], ['nestedTableCache.sets', nested.sets, 0],
+      ['nestedTableCache.ways', nested.ways, 0], ['rangeProbeLimit', o.rangeProbeLimit ?? 0, 0],
+    ];
+    for (const [name, value, min] of counts) checkCount(name, value, min);
     const core = await instantiateCore(o.build);
-    const frames = Math.ceil(o.physMemBytes / 4096);
-    const tableRecords = o.tablePageRecords ?? 2 * frames + 1024 * o.maxAllocators;
     const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, tableRecords, o.faultRingEntries,
       o.batchCapacity, iotlb.sets, iotlb.ways, Replacement[iotlb.replacement ?? 'lru'], walk.sets, walk.ways,
       nested.sets, nested.ways, o.rangeProbeLimit ?? 0, o.walkers);
@@ -314,7 +324,8 @@ export class Engine {
 
   /** Bytes of linear memory the engine uses besides the frame pool (simulated physical memory). */
   metadataBytes(): number {
-    return this.core.memoryEnd() - this.poolBytes();
+    // The end is a u32 address: past 2 GiB it arrives as a negative i32.
+    return (this.core.memoryEnd() >>> 0) - this.poolBytes();
   }
 
   private poolBytes(): number {
