@@ -14,6 +14,19 @@ const LOOKAHEAD: u32 = 6;
 let touchSink: u64 = 0;
 
 /**
+ * Set associativity as a compile-time hook. With four ways (the default IOTLB) a set
+ * is two lines matched in one step with no inner loop, and the way count, the set
+ * size and the loop's state need no registers: TurboFan otherwise spills the loop's
+ * bases and recomputes the set salt on every request.
+ */
+@final @unmanaged class FourWays {
+  @inline four(): bool { return true; }
+}
+@final @unmanaged class AnyWays {
+  @inline four(): bool { return false; }
+}
+
+/**
  * Translates requests from `i` on while they name `space` and hit an entry of page
  * size class `sizeClass`; returns the index of the first request that did not (a
  * miss is noted in runMissAt, so it is not probed twice).
@@ -23,10 +36,23 @@ export function hitRun(
   iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
   base: usize, setMask: u32, ways: u32, lru: bool,
 ): u32 {
+  if (ways == 4) {
+    return hitRunOf(changetype<FourWays>(0), i, count, space, threshold, sizeClass,
+      iovaBase, spaceBase, accessBase, outBase, statusBase, base, setMask, 4, lru);
+  }
+  return hitRunOf(changetype<AnyWays>(0), i, count, space, threshold, sizeClass,
+    iovaBase, spaceBase, accessBase, outBase, statusBase, base, setMask, ways, lru);
+}
+
+function hitRunOf<W>(
+  w: W, i: u32, count: u32, space: u32, threshold: u32, sizeClass: u32,
+  iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
+  base: usize, setMask: u32, ways: u32, lru: bool,
+): u32 {
   const shift = <u64>(sizeClass + 12);
   const keyClass = makeKey(0, sizeClass);
   const offsetMask = (<u64>1 << shift) - 1;
-  const setBytes = <usize>ways * CACHE_ENTRY;
+  const setBytes = w.four() ? <usize>4 * CACHE_ENTRY : <usize>ways * CACHE_ENTRY;
   const salt = setSalt(space, sizeClass);
   const pairs = (ways & 1) == 0;
   let touched: u64 = 0;
@@ -43,23 +69,35 @@ export function hitRun(
     const page = iova >> shift;
     const key = keyClass | (page & KEY_PAGE_MASK);
     const first = base + <usize>setIndexSalted(page, salt, setMask) * setBytes;
-    const end = first + setBytes;
     let at = first;
-    if (pairs) {
-      // Two ways (one 64-byte line) per step, matched without a branch between them:
-      // which way of a set hits is random, and a mispredicted exit costs more.
-      while (at < end) {
-        const both = <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
-        if (both) { at += <usize>ctz(both) * CACHE_ENTRY; break; }
+    if (w.four()) {
+      // The two lines of the set in turn, the two ways of a line without a branch
+      // between them (which of them hits is random); move-to-front keeps most hits in
+      // the first line, so the second is often never loaded.
+      let both = <u32>entryMatches(first, key, space, threshold) | (<u32>entryMatches(first + CACHE_ENTRY, key, space, threshold) << 1);
+      if (!both) {
         at += 2 * CACHE_ENTRY;
+        both = <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
+        if (!both) { runMissAt = i; touchSink ^= touched; return i; }
       }
+      at += <usize>ctz(both) * CACHE_ENTRY;
     } else {
-      while (at < end) {
-        if (entryMatches(at, key, space, threshold)) break;
-        at += CACHE_ENTRY;
+      const end = first + setBytes;
+      if (pairs) {
+        // Two ways (one 64-byte line) per step, matched without a branch between them.
+        while (at < end) {
+          const both = <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
+          if (both) { at += <usize>ctz(both) * CACHE_ENTRY; break; }
+          at += 2 * CACHE_ENTRY;
+        }
+      } else {
+        while (at < end) {
+          if (entryMatches(at, key, space, threshold)) break;
+          at += CACHE_ENTRY;
+        }
       }
+      if (at == end) { runMissAt = i; touchSink ^= touched; return i; }
     }
-    if (at == end) { runMissAt = i; touchSink ^= touched; return i; }
     const value = load<u64>(at + E_VALUE);
     const access = load<u32>(accessBase + (<usize>i << 2));
     if ((<u32>value & access) != access) { runMissAt = i; touchSink ^= touched; return i; }
