@@ -124,3 +124,35 @@ export class MemFile implements PinnableMemory {
     return frame;
   }
 }
+
+/**
+ * What IOMMU_IOAS_MAP_FILE pins from when the fd is not a dma-buf: the open file, kept
+ * open (the kernel takes a file reference) until the last area over it goes. Only memfd
+ * pages can be pinned; a pin of any other file, or of a page starting at or past the
+ * memfd's end, is EINVAL, the answer of the kernel's memfd folio pinning. Pins happen
+ * only once a domain or an in-kernel access needs the pages.
+ */
+export class FilePinSource implements PinnableMemory {
+  private held: boolean;
+
+  constructor(
+    readonly pool: FramePool,
+    /** The memfd; undefined for any other kind of open file. */
+    private readonly file: MemFile | undefined,
+  ) {
+    this.held = file !== undefined;
+    file?.get();
+  }
+
+  pinFrame(pageNumber: bigint): Result<bigint> {
+    if (this.file === undefined || pageNumber < 0n || !this.file.hasPage(Number(pageNumber))) return fail(EINVAL);
+    return this.file.pinFrame(pageNumber);
+  }
+
+  /** No area uses the file any more. */
+  detach(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.file?.put();
+  }
+}

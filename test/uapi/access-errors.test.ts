@@ -5,7 +5,7 @@ import * as U from '../../src/uapi/index.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';
-import { testCmd } from './mock-helpers.js';
+import { checkRefs, testCmd } from './mock-helpers.js';
 import { stateSnapshot } from './snapshot.js';
 
 const A = U.MOCK_APERTURE_START;
@@ -103,6 +103,42 @@ describe('in-kernel access error paths', () => {
     h.sys.mem.write(buffer + 16, Uint8Array.of(1, 2, 3, 4));
     expectOk(AH.accessRw(h, access, A + 16n, 4, tmp, 0));
     expect([...(h.sys.mem.read(tmp, 4) as { ok: true; value: Uint8Array }).value]).toEqual([1, 2, 3, 4]);
+    AH.destroyAccess(h, access);
+  });
+
+  it('ACCESS_PAGES and ACCESS_RW walk the areas in IOVA order: a permission error after a hole is ENOENT', () => {
+    const pins = AH.createAccessOk(h, ioas, NEEDS_PIN);
+    const rw = AH.createAccessOk(h, ioas, 0);
+    const fixed = U.IOMMU_IOAS_MAP_FIXED_IOVA;
+    // [read-write][hole][read-only][write-only]
+    expectOk(h.map(ioas, buffer, PAGE, A, U.IOMMU_IOAS_MAP_READABLE | U.IOMMU_IOAS_MAP_WRITEABLE | fixed).rc);
+    expectOk(h.map(ioas, buffer + 2 * PAGE, PAGE, A + 2n * PAGE_N, U.IOMMU_IOAS_MAP_READABLE | fixed).rc);
+    expectOk(h.map(ioas, buffer + 3 * PAGE, PAGE, A + 3n * PAGE_N, U.IOMMU_IOAS_MAP_WRITEABLE | fixed).rc);
+    const tmp = h.sys.mem.alloc(3 * PAGE);
+    const W = U.MOCK_FLAGS_ACCESS_WRITE;
+    unchanged(() => AH.accessPages(h, pins, A, 3 * PAGE, 0, W).rc, U.ENOENT);
+    unchanged(() => AH.accessRw(h, rw, A, 3 * PAGE, tmp, U.MOCK_ACCESS_RW_WRITE), U.ENOENT);
+    // Contiguous: the read-only area refuses a write, the write-only one a read.
+    unchanged(() => AH.accessPages(h, pins, A + 2n * PAGE_N, 2 * PAGE, 0, W).rc, U.EPERM);
+    unchanged(() => AH.accessPages(h, pins, A + 2n * PAGE_N, 2 * PAGE, 0).rc, U.EPERM);
+    unchanged(() => AH.accessRw(h, rw, A + 3n * PAGE_N, 8, tmp, 0), U.EPERM);
+    expectOk(AH.accessRw(h, rw, A + 3n * PAGE_N, 8, tmp, U.MOCK_ACCESS_RW_WRITE));
+    AH.destroyAccess(h, pins);
+    AH.destroyAccess(h, rw);
+  });
+
+  it('MD_CHECK_REFS: whole pages that do not wrap (EINVAL), then page by page: unmapped EFAULT, wrong count EIO', () => {
+    expectOk(h.map(ioas, buffer + PAGE, PAGE, A).rc);
+    const access = AH.createAccessOk(h, ioas, NEEDS_PIN);
+    expectOk(AH.accessPages(h, access, A, PAGE, buffer + PAGE).rc);
+    expectErrno(U.EINVAL, checkRefs(h, buffer + 1, PAGE, 0));
+    expectErrno(U.EINVAL, checkRefs(h, buffer, PAGE + 1, 0));
+    expectErrno(U.EINVAL, checkRefs(h, Number(U.U64_MAX - PAGE_N + 1n), PAGE, 0));
+    expectOk(checkRefs(h, buffer, 0, 7));
+    expectOk(checkRefs(h, buffer + PAGE, PAGE, 1));
+    // Page 0 has no pin: EIO before anything after it is looked at.
+    expectErrno(U.EIO, checkRefs(h, buffer, 2 * PAGE, 1));
+    expectErrno(U.EFAULT, checkRefs(h, 0x1000, PAGE, 0));
     AH.destroyAccess(h, access);
   });
 

@@ -4,6 +4,7 @@
 // once, the area stays, and making the buffer valid again only helps new imports.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/uapi/index.js';
+import * as MK from '../../src/vendor/mock/index.js';
 import * as AH from './access-helpers.js';
 import { expectErrno, expectOk, Harness, MAP_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';
@@ -172,6 +173,41 @@ describe('test dma-buf', () => {
     expectErrno(U.EINVAL, AH.accessRw(h, access, A, 16, buf, U.MOCK_ACCESS_RW_WRITE));
     AH.destroyAccess(h, access);
     expectErrno(U.EINVAL, h.call(U.IOMMU_IOAS_CHANGE_PROCESS, U.IommuIoasChangeProcess, {}).rc);
+  });
+
+  it('in-kernel users walk the areas in order: dma-buf memory is EINVAL before a hole after it is ENOENT', () => {
+    const dfd = MH.dmabufGet(h, PAGE);
+    expectOk(h.mapFile(ioas, dfd, 0, PAGE, A).rc);
+    const access = AH.createAccessOk(h, ioas, U.MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES);
+    const buf = h.sys.mem.alloc(2 * PAGE);
+    // [dma-buf page][hole]: the dma-buf area comes first and decides.
+    expectErrno(U.EINVAL, AH.accessPages(h, access, A, 2 * PAGE, 0).rc);
+    expectErrno(U.EINVAL, AH.accessRw(h, access, A + PAGE_N - 8n, 16, buf, 0));
+    // [hole][dma-buf page]: the walk stops at the hole.
+    expectErrno(U.ENOENT, AH.accessPages(h, access, A - PAGE_N, 2 * PAGE, 0).rc);
+    expectErrno(U.ENOENT, AH.accessRw(h, access, A - 8n, 16, buf, 0));
+    AH.destroyAccess(h, access);
+  });
+
+  it('HW_QUEUE_ALLOC pins like an access: dma-buf memory is EINVAL, before the driver looks at the queue', () => {
+    const parent = MH.hwptAlloc(h, dom.idev, ioas, { flags: U.IOMMU_HWPT_ALLOC_NEST_PARENT });
+    expectOk(parent.rc);
+    const viommu = MH.viommuAlloc(h, dom.idev, parent.id);
+    expectOk(viommu.rc);
+    const alloc = (index: number, base: bigint, length: bigint) =>
+      h.call(U.IOMMU_HW_QUEUE_ALLOC, U.IommuHwQueueAlloc, { viommu_id: viommu.id, type: MK.IOMMU_HW_QUEUE_TYPE_SELFTEST, index, nesting_parent_iova: base, length }).rc;
+    const dfd = MH.dmabufGet(h, 2 * PAGE);
+    expectOk(h.mapFile(ioas, dfd, 0, 2 * PAGE, A).rc);
+    const objects = [...h.ctx.objects.values()].length;
+    expectErrno(U.EINVAL, alloc(0, A, PAGE_N));
+    // Index 1 without queue 0 would be the driver's EIO; the pin fails first.
+    expectErrno(U.EINVAL, alloc(1, A, PAGE_N));
+    // [dma-buf page][hole] is EINVAL; [hole][dma-buf page] is ENOENT.
+    expectErrno(U.EINVAL, alloc(0, A + PAGE_N, 2n * PAGE_N));
+    expectErrno(U.ENOENT, alloc(0, A - PAGE_N, 2n * PAGE_N));
+    expect([...h.ctx.objects.values()].length).toBe(objects);
+    // Nothing was locked: the area unmaps.
+    expectOk(h.unmap(ioas, A, 2n * PAGE_N).rc);
   });
 
   it('MAP_FILE checks of the dma-buf path in order: length 0, wrap, size, revoked', () => {

@@ -183,9 +183,12 @@ export class IoPageTable {
     return OK_VOID;
   }
 
-  /** Pins [start, last] for `owner` (a HW queue): it must be mapped end to end (ENOENT). */
+  /**
+   * Pins [start, last] for `owner` (a HW queue) as an in-kernel reader: the checks of
+   * `accessSlices`, so dma-buf memory is EINVAL and a hole after it does not matter.
+   */
   lockRange(range: IovaRange, owner: unknown): Result<PagesSlice[]> {
-    const slices = this.slicesOf(range.start, range.last - range.start + 1n);
+    const slices = this.accessSlices(range.start, range.last - range.start + 1n, false);
     if (!slices.ok) return slices;
     this.lockList.push({ range, owner });
     return slices;
@@ -274,18 +277,22 @@ export class IoPageTable {
     return OK_VOID;
   }
 
-  /**
-   * Length 0 → EINVAL, wrap → EOVERFLOW, a hole → ENOENT, read-only area written →
-   * EPERM, dma-buf memory (which has no pages an access could hold) → EINVAL.
-   */
+  /** Length 0 → EINVAL, wrap → EOVERFLOW, then the area walk of `accessSlices`. */
   private accessRange(start: bigint, length: bigint, write: boolean): Result<PagesSlice[]> {
     if (length === 0n) return fail(EINVAL);
     if (start + length - 1n > U64_MAX) return fail(EOVERFLOW);
-    const last = start + length - 1n;
-    if (write && this.areaList.some((a) => rangesIntersect(a, { start, last }) && (a.prot & Perm.W) === 0)) return fail(EPERM);
-    const slices = this.slicesOf(start, length);
-    if (slices.ok && slices.value.some((s) => s.pages.source === 'dmabuf')) return fail(EINVAL);
-    return slices;
+    return this.accessSlices(start, length, write);
+  }
+
+  /**
+   * The memory an in-kernel user reads (or writes) at [start, start+length), area by
+   * area from `start` while they are contiguous, as the kernel's access pin and copy
+   * walk them: an area without the permission → EPERM, dma-buf memory (which has no
+   * pages to hand out) → EINVAL. A hole is ENOENT only after the areas before it passed.
+   */
+  private accessSlices(start: bigint, length: bigint, write: boolean): Result<PagesSlice[]> {
+    const need = write ? Perm.W : Perm.R;
+    return this.slicesOf(start, length, (a) => ((a.prot & need) === 0 ? EPERM : a.pages.source === 'dmabuf' ? EINVAL : 0));
   }
 
   /**
@@ -303,14 +310,19 @@ export class IoPageTable {
     return this.lockList.some((l) => rangesIntersect(l.range, area));
   }
 
-  /** The memory behind [start, start+length), which contiguous areas must cover entirely. */
-  slicesOf(start: bigint, length: bigint): Result<PagesSlice[]> {
+  /**
+   * The memory behind [start, start+length), which contiguous areas must cover entirely
+   * (ENOENT). `check` sees each area in IOVA order; a non-zero errno from it ends the walk.
+   */
+  slicesOf(start: bigint, length: bigint, check?: (area: Area) => number): Result<PagesSlice[]> {
     const last = start + length - 1n;
     const slices: PagesSlice[] = [];
     let cursor = start;
     for (const area of this.areaList) {
       if (area.last < cursor) continue;
       if (area.start > cursor) break;
+      const errno = check?.(area) ?? 0;
+      if (errno !== 0) return fail(errno);
       const sliceLast = area.last < last ? area.last : last;
       slices.push({
         pages: area.pages,

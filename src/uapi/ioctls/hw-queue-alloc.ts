@@ -1,6 +1,7 @@
 // IOMMU_HW_QUEUE_ALLOC (spec §2.23): the queue's guest memory is pinned through the
-// vIOMMU's parent IOAS (not mapped: ENOENT; not physically contiguous: EFAULT) and
-// stays locked against UNMAP while the queue lives.
+// vIOMMU's parent IOAS the way an in-kernel access pins, area by area (not readable:
+// EPERM; dma-buf memory: EINVAL; then not mapped: ENOENT), must be physically
+// contiguous (EFAULT) and stays locked against UNMAP while the queue lives.
 import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW, ERANGE } from '../errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
 import { IOMMU_HW_QUEUE_TYPE_DEFAULT, type IommuHwQueueAlloc } from '../structs/index.js';
@@ -28,7 +29,7 @@ export function hwQueueAlloc(u: Ucmd<typeof IommuHwQueueAlloc.fields>): number {
   const index = u.get('index');
   const queue = new HwQueueObject(viommu, type, index, ioas, { start: base, last: base + length - 1n });
   const locked = ioas.iopt.lockRange(queue.range, queue);
-  if (!locked.ok) return -ENOENT;
+  if (!locked.ok) return -locked.errno;
   if (!physicallyContiguous(locked.value)) {
     ioas.iopt.unlockRange(queue);
     return -EFAULT;

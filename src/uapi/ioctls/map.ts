@@ -1,10 +1,11 @@
 // IOMMU_IOAS_MAP and IOMMU_IOAS_MAP_FILE (spec §2.7, §2.8): checks in the kernel's
 // order, then the IOAS places the memory (fixed or allocated IOVA). MAP_FILE takes a
 // memfd or a dma-buf.
+import type { ProcessServices } from '../context.js';
 import { EBADF, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
-import type { DmaBuf, DmaBufImport } from '../dmabuf.js';
 import { PinnedPages } from '../ioas/pinned-pages.js';
-import { fail, type Result } from '../result.js';
+import { FilePinSource } from '../memfd.js';
+import { fail, ok, type Result } from '../result.js';
 import { PAGE_SIZE, SIZE_MAX, U64_MAX, ULONG_MAX } from '../limits.js';
 import {
   IOMMU_IOAS_MAP_FIXED_IOVA,
@@ -48,29 +49,18 @@ export function ioasMapFile(u: Ucmd<typeof IommuIoasMapFile.fields>): number {
   const ioas = lookupIoas(u.ctx, u.get('ioas_id'));
   if (!ioas) return NO_SUCH_OBJECT;
 
-  const fd = u.get('fd');
+  // The byte range is checked before the fd is even looked at.
   const start = u.get('start');
-  const writable = (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0;
-  const buf = u.ctx.process.dmaBufOf(fd);
-  let pages: PinnedPages;
-  if (buf) {
-    const imported = importDmaBuf(buf, start, length);
-    if (!imported.ok) return -imported.errno;
-    pages = new PinnedPages(imported.value, start, length, writable, 'dmabuf');
-  } else {
-    const file = u.ctx.process.memfdOf(fd);
-    if (file === null) return -EBADF;
-    // Only memfd-like files can be pinned; other open files are the wrong kind of file.
-    if (file === undefined) return -EINVAL;
-    if (start + length > U64_MAX) return -EOVERFLOW;
-    if (length === 0n || start + length > BigInt(file.size)) return -EINVAL;
-    pages = new PinnedPages(file, start, length, writable, 'file');
-  }
+  if (length === 0n) return -EINVAL;
+  if (start + length - 1n > U64_MAX) return -EOVERFLOW;
+  const taken = filePages(u.ctx.process, u.get('fd'), start, length, (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0);
+  if (!taken.ok) return -taken.errno;
+  const pages = taken.value;
 
   const fixed = (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? iova : undefined;
   const r = ioas.iopt.map([{ pages, offset: 0n, length }], protOf(flags), fixed, false);
   if (!r.ok) {
-    // A dma-buf import no area took is detached again.
+    // A dma-buf import or file reference no area took is let go again.
     pages.releaseUnused();
     return -r.errno;
   }
@@ -79,12 +69,21 @@ export function ioasMapFile(u: Ucmd<typeof IommuIoasMapFile.fields>): number {
 }
 
 /**
- * The newest kernels' dma-buf path of MAP_FILE: length 0 → EINVAL, the last byte
- * wrapping → EOVERFLOW, past the buffer → EINVAL, a revoked buffer → ENODEV.
+ * The memory behind `fd` for MAP_FILE. A dma-buf (the newest kernels' path): past the
+ * buffer → EINVAL, revoked → ENODEV. Any other open file is taken as it is, its kind
+ * and size unchecked: like the kernel, the model learns that a file cannot be pinned
+ * (not a memfd, or pages past its end: EINVAL) only when a domain or an access pins it.
  */
-function importDmaBuf(buf: DmaBuf, start: bigint, length: bigint): Result<DmaBufImport> {
-  if (length === 0n) return fail(EINVAL);
-  if (start + length - 1n > U64_MAX) return fail(EOVERFLOW);
-  if (start + length - 1n >= BigInt(buf.size)) return fail(EINVAL);
-  return buf.attach();
+function filePages(process: ProcessServices, fd: number, start: bigint, length: bigint, writable: boolean): Result<PinnedPages> {
+  const buf = process.dmaBufOf(fd);
+  if (buf === null) return fail(EBADF);
+  if (buf) {
+    if (start + length - 1n >= BigInt(buf.size)) return fail(EINVAL);
+    const imported = buf.attach();
+    if (!imported.ok) return imported;
+    return ok(new PinnedPages(imported.value, start, length, writable, 'dmabuf'));
+  }
+  if (length > SIZE_MAX - PAGE_SIZE) return fail(EINVAL);
+  const memfd = process.memfdOf(fd) ?? undefined;
+  return ok(new PinnedPages(new FilePinSource(memfd?.pool ?? process.pool, memfd), start, length, writable, 'file'));
 }

@@ -1,8 +1,8 @@
 // IOMMU_TEST_CMD (spec §5.1), the self-test hook: IOAS ops here, mock-device ops in
 // ../selftest/ (mock devices, in-kernel accesses, the test dma-buf).
-import { EFAULT, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+import { EFAULT, EINVAL, EIO, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
 import { TEST_RESERVATION } from '../ioas/io-pagetable.js';
-import { U64_MAX } from '../limits.js';
+import { PAGE_SIZE, U64_MAX } from '../limits.js';
 import {
   decodeStruct,
   IOMMU_TEST_OP,
@@ -97,21 +97,20 @@ function setMemoryLimit(u: TestCmd): number {
 
 /**
  * Every page of [uptr, uptr+length) must be pinned exactly `refs` times (the self-test
- * teardown checks 0 after close). Unmapped memory is EFAULT. The kernel compares page
- * reference counts; here pins are counted directly, which is what those counts track.
+ * teardown checks 0 after close). The range must be whole pages that do not wrap
+ * (EINVAL); the pages are then visited in order: unmapped is EFAULT, a wrong count EIO.
+ * The kernel compares page reference counts; here pins are counted directly, which is
+ * what those counts track.
  */
 function checkRefs(u: TestCmd): number {
   const { length, uptr, refs } = decodeStruct(TestCheckRefs, u.view);
-  if (length === 0n) return 0;
-  if (uptr + length - 1n > U64_MAX || length > BigInt(Number.MAX_SAFE_INTEGER)) return -EOVERFLOW;
+  if (length % PAGE_SIZE !== 0n || uptr % PAGE_SIZE !== 0n || uptr + length > U64_MAX) return -EINVAL;
   const mem = u.mem;
-  if (!mem.isMapped(uptr, Number(length))) return -EFAULT;
-  const first = uptr / 4096n;
-  const last = (uptr + length - 1n) / 4096n;
-  for (let page = first; page <= last; page++) {
-    const frame = mem.frameOf(page * 4096n);
+  for (let va = uptr; va < uptr + length; va += PAGE_SIZE) {
+    if (!mem.isMapped(va, 1)) return -EFAULT;
+    const frame = mem.frameOf(va);
     const pins = frame === undefined ? 0 : mem.pool.pinCount(frame);
-    if (pins !== refs) return -EINVAL;
+    if (pins !== refs) return -EIO;
   }
   return 0;
 }
