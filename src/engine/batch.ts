@@ -3,6 +3,7 @@
 // calls `run(n)`, and reads `out` (two words) and `status` — no BigInt, no allocation.
 import type { CoreExports } from './wasm.js';
 import type { MemoryViews } from './views.js';
+import { checkWhole, isAccessBits, isU32, isU64Number, refuseRequest } from './option-checks.js';
 
 export class Batch {
   readonly capacity: number;
@@ -39,14 +40,20 @@ export class Batch {
   /** 0 = translated, else reason | stage << 8 | level << 16. */
   get status(): Uint32Array { return this.a.status; }
 
-  /** Translates the first `n` requests; returns how many did not translate. */
+  /** Translates the first `n` requests (0..capacity); returns how many did not translate. */
   run(n: number): number {
-    if (n > this.capacity) throw new RangeError(`batch: ${n} requests exceed the capacity of ${this.capacity}`);
+    checkWhole('Batch.run: count', n, 'BAD_ARGUMENT', 0, this.capacity);
     return this.core.translateBatch(n);
   }
 
-  /** Sets request i from a number IOVA (below 2^53). */
+  /**
+   * Sets request i (0..capacity-1) from a number IOVA (a whole number below 2^64, exact
+   * below 2^53), a u32 space id and Access bits. Anything else throws before a word is
+   * written: the columns would convert it silently (into another slot, space or IOVA).
+   * Writing the columns directly skips these checks.
+   */
   set(i: number, space: number, iova: number, access: number): void {
+    if (!(isU32(i) && i < this.capacity && isU32(space) && isU64Number(iova) && isAccessBits(access))) this.refuseSet(i, space, iova, access);
     const a = this.a;
     a.iova[2 * i] = iova % 2 ** 32;
     a.iova[2 * i + 1] = Math.floor(iova / 2 ** 32);
@@ -54,9 +61,19 @@ export class Batch {
     a.access[i] = access;
   }
 
-  /** Output of request i as a number (physical addresses are below 2^52). */
+  /** Output of request i (0..capacity-1) as a number (physical addresses are below 2^52). */
   outAt(i: number): number {
+    if (!(isU32(i) && i < this.capacity)) this.checkIndex('Batch.outAt', i);
     const a = this.a;
     return a.out[2 * i]! + a.out[2 * i + 1]! * 2 ** 32;
+  }
+
+  private checkIndex(operation: string, i: number): void {
+    checkWhole(`${operation}: index`, i, 'BAD_ARGUMENT', 0, this.capacity - 1);
+  }
+
+  private refuseSet(i: number, space: number, iova: number, access: number): never {
+    this.checkIndex('Batch.set', i);
+    refuseRequest('Batch.set', space, iova, access);
   }
 }

@@ -4,6 +4,7 @@
 import type { CoreExports } from './wasm.js';
 import type { MemoryViews } from './views.js';
 import { codeError, EngineError } from './errors.js';
+import { checkSpace, checkU64 } from './option-checks.js';
 
 /** An entry the scan did not follow: a table page it could not read, or a reserved bit. */
 export interface DirtySkip {
@@ -32,7 +33,6 @@ export interface DirtyBitmap extends DirtyScan {
 const NO_CLEAR = 1;
 /** 2^32 bits: a 512 MiB bitmap. */
 const MAX_BITS = 1n << 32n;
-const U64_LIMIT = 1n << 64n;
 
 const ERRORS: Record<number, [string, string]> = {
   [-1]: ['BAD_SPACE', 'no such space'],
@@ -42,10 +42,10 @@ const ERRORS: Record<number, [string, string]> = {
   [-5]: ['BAD_ARGUMENT', 'unknown flags'],
 };
 
-function u64(value: bigint | number): bigint {
-  const big = typeof value === 'bigint' ? value : BigInt(value);
-  if (big < 0n || big >= U64_LIMIT) throw new EngineError(`readDirty: ${big} is not a 64-bit unsigned value`, 'BAD_RANGE');
-  return big;
+/** The checked space and range of `operation` (readDirty, clearDirty). */
+function range(operation: string, space: number, iova: bigint | number, size: bigint | number): [bigint, bigint] {
+  checkSpace(operation, space);
+  return [checkU64(`${operation}: iova`, iova, 'BAD_RANGE'), checkU64(`${operation}: size`, size, 'BAD_RANGE')];
 }
 
 /**
@@ -85,9 +85,8 @@ function scan(core: CoreExports, views: MemoryViews, space: number, iova: bigint
 
 export function readDirtyBitmap(core: CoreExports, views: MemoryViews, space: number, iova: bigint | number, size: bigint | number,
   pageSize: bigint | number, clear: boolean): DirtyBitmap {
-  const first = u64(iova);
-  const bytes = u64(size);
-  const page = u64(pageSize);
+  const [first, bytes] = range('readDirty', space, iova, size);
+  const page = checkU64('readDirty: pageSize', pageSize, 'BAD_RANGE');
   // Checked before the first call, which may already clear D bits.
   if (page > 0n && bytes / page > MAX_BITS) throw new EngineError(`readDirty: more than 2^32 pages of ${page} bytes`, 'BAD_ARGUMENT');
   const bitmap = new Uint8Array(page > 0n ? Number((bytes / page + 7n) / 8n) : 0);
@@ -96,8 +95,7 @@ export function readDirtyBitmap(core: CoreExports, views: MemoryViews, space: nu
 
 /** Clears every D bit in the range with no bitmap: one bit per largest aligned block. */
 export function clearDirtyRange(core: CoreExports, views: MemoryViews, space: number, iova: bigint | number, size: bigint | number): DirtyScan {
-  const first = u64(iova);
-  const bytes = u64(size);
+  const [first, bytes] = range('clearDirty', space, iova, size);
   const both = first | bytes;
   const block = both === 0n ? 1n : both & -both;
   return scan(core, views, space, first, bytes, block, true, undefined, 'clearDirty');
