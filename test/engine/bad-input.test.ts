@@ -365,3 +365,19 @@ describe.each(['debug', 'release'] as const)('bad input to the engine API (%s bu
     }
   });
 });
+
+describe('raw ABI', () => {
+  it('resolveThroughSpace answers UNRESOLVED for a dead id or one past the records, without walking', async () => {
+    const engine = await Engine.create({ physMemBytes: 1 << 20 });
+    const space = engine.createSpace({ format: 'x86-64', levels: 4 });
+    // Resolving is for writing tables: it needs a writable page.
+    engine.map(space, 0x1000n, 0x20_0000n, 0x1000n, Perm.R | Perm.W);
+    const unresolved = -1n; // u64 all ones, read back as a signed i64
+    expect(engine.core.resolveThroughSpace(space, 0x1000n)).toBe(0x20_0000n);
+    const dead = engine.createSpace({ format: 'x86-64', levels: 4, root: engine.root(space) });
+    engine.destroySpace(dead);
+    for (const id of [dead, engine.maxSpaces, 0x7FFF_FFFF, -1]) {
+      expect(engine.core.resolveThroughSpace(id, 0x1000n), `id ${id}`).toBe(unresolved);
+    }
+  });
+});
