@@ -86,6 +86,8 @@ export class Engine {
   private readonly views: MemoryViews;
   /** The pages each allocator hands out, by the memory they are in (-1 host, else the table space's input). */
   private readonly allocatorRanges: (Region & { id: number; tableSpace: number })[] = [];
+  /** Where phys.allocFrame takes data frames: no host table allocator may reach into it. */
+  private readonly dataRegion: Region;
 
   private constructor(readonly core: CoreExports, options: Required<Pick<EngineOptions, 'paBits'>> & EngineOptions) {
     this.views = new MemoryViews(core.memory);
@@ -95,6 +97,7 @@ export class Engine {
     const top = 1n << BigInt(options.paBits);
     const tables = options.tableRegion ?? { base: top / 2n, limit: top };
     const data = options.dataRegion ?? { base: 0x10_0000n, limit: top / 2n };
+    this.dataRegion = data;
     this.phys = new EnginePhysicalMemory(core, this.views, data.base, data.limit);
     this.batch = new Batch(core, this.views);
     this.hostAllocator = this.createAllocator(tables.base, tables.limit);
@@ -148,6 +151,10 @@ export class Engine {
     const used = { base: range.base, limit: range.limit < cap ? range.limit : cap };
     const other = this.allocatorRanges.find((r) => r.tableSpace === tableSpace && overlaps(r, used));
     if (other) throw new EngineError(`${op}: [0x${base.toString(16)}, 0x${limit.toString(16)}) overlaps allocator ${other.id}'s pages`, 'BAD_RANGE');
+    // Host memory there is handed out as data frames too: a table page would be someone's data.
+    if (tableSpace === -1 && overlaps(this.dataRegion, used)) {
+      throw new EngineError(`${op}: [0x${base.toString(16)}, 0x${limit.toString(16)}) overlaps the data region (EngineOptions.dataRegion)`, 'BAD_RANGE');
+    }
     const id = this.core.allocatorCreate(range.base, range.limit, tableSpace);
     if (id < 0) throw new EngineError(`${op}: no free allocator (EngineOptions.maxAllocators)`, 'BAD_ARGUMENT');
     this.allocatorRanges.push({ ...used, id, tableSpace });

@@ -56,6 +56,8 @@ interface World {
 async function world(build: 'debug' | 'release'): Promise<World> {
   const e = await Engine.create({
     build, paBits: PA_BITS, physMemBytes: 16 << 20, maxSpaces: MAX_SPACES, maxGroups: MAX_GROUPS, batchCapacity: CAPACITY, faultRingEntries: 16,
+    // Data frames end below SPARE: host memory a spare allocator may take.
+    dataRegion: { base: 0x10_0000n, limit: SPARE.base },
   });
   const a = e.createSpace({ format: 'x86-64', levels: 4 });
   const b = e.createSpace({ format: 'vtd-ss', levels: 4, group: 1 });
@@ -328,6 +330,8 @@ describe.each(['debug', 'release'] as const)('bad input to the engine API (%s bu
     const before = snapshot(w);
     expectRefused(() => e.createAllocator(tables.base, tables.limit), /createAllocator: .*overlaps allocator 0/);
     expectRefused(() => e.createAllocator(TOP - 0x10_0000n, TOP), /overlaps allocator 0/);
+    // Host pages the data frames come from would be handed out twice.
+    expectRefused(() => e.createAllocator(SPARE.base - 0x10_0000n, SPARE.base + K4), /overlaps the data region/);
     const spare = e.createAllocator(SPARE.base, SPARE.limit);
     expectRefused(() => e.createAllocator(SPARE.base - K4, SPARE.base + K4), new RegExp(`overlaps allocator ${spare}`));
     // Guest RAM of one parent is a memory of its own: the same numbers there are fine.

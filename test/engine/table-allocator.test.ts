@@ -185,7 +185,8 @@ describe.each(['debug', 'release'] as const)('table allocator (%s build)', (buil
 
   it('reports running out of table-page records, with nothing half done', async () => {
     // Records for the host allocator's first chunk (1024 pages) only.
-    const e = await Engine.create({ build, tablePageRecords: 1024 });
+    // Data frames below 2 GiB, so a second host allocator fits between them and the tables.
+    const e = await Engine.create({ build, tablePageRecords: 1024, dataRegion: { base: 0x10_0000n, limit: 0x8000_0000n } });
     const s = e.createSpace({ format: 'x86-64', levels: 4 });
     const other = e.createAllocator(0x8000_0000n, 0x8010_0000n); // records are taken when pages are
     expect(() => e.createSpace({ format: 'x86-64', levels: 4, allocator: other })).toThrow(/tablePageRecords/);
