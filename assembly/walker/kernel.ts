@@ -117,17 +117,25 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   return 0;
 }
 
-/** One round of the lane's own walk: the gathered read (and, lean, the upper-level reads it leads to). */
+/**
+ * One round of the lane's own walk: the gathered read (and, lean, the upper-level
+ * reads it leads to). The walk's state stays in locals while the step reads on and
+ * goes back to the lane only when a later round needs it.
+ */
 @inline function stepOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   let level = <u32>load<i32>(lane + L_LEVEL);
+  let perms = load<u32>(lane + L_PERMS);
+  // A single-stage walk recomputes its entry's address from the table (for a fault);
+  // a nested walk keeps the address itself (N_ENTRY).
+  let table: u64 = p.exists() ? 0 : load<u64>(lane + L_TABLE);
   const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
   let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
   while (true) {
     const bad = entryFault(f, ptr, pte, level);
-    if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : ownEntry(lane)); return; }
+    if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : entryAddress(table, input, level)); return; }
     if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
       pte |= f.accessedBit();
       if (p.exists()) {
@@ -136,28 +144,27 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
         setBits(ptr, f.accessedBit());
       }
     }
-    const perms = load<u32>(lane + L_PERMS) & f.perms(pte);
+    perms &= f.perms(pte);
     if (!f.isLeaf(pte, level)) {
-      const table = f.tableAddr(pte);
-      // ownEntry recomputes a single-stage entry's address from the table; a nested
-      // walk keeps the address itself (N_ENTRY).
-      if (!p.exists()) store<u64>(lane + L_TABLE, table);
-      store<i32>(lane + L_LEVEL, <i32>level - 1);
-      store<u32>(lane + L_PERMS, perms);
-      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, table, perms);
-      const next = entryAddress(table, input, level - 1);
-      if (!p.exists() && level > 1) {
+      const nextTable = f.tableAddr(pte);
+      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms);
+      const next = entryAddress(nextTable, input, level - 1);
+      level--;
+      if (!p.exists() && level > 0) {
         // Not a last-level entry: read it now. Upper-level tables are few and stay
         // in the CPU cache, so only last-level reads (the ones that miss) go through
         // the gather pass. A single-stage walk probes its walk caches only when it
         // starts, so this changes no counter in any mode (for nested walks see
         // modes.ts).
-        level--;
+        table = nextTable;
         ptr = entryPointerInWidth(next);
         pte = ptr ? load<u64>(ptr) : 0;
         count(C_PTE_READS);
         continue;
       }
+      if (!p.exists()) store<u64>(lane + L_TABLE, nextTable);
+      store<i32>(lane + L_LEVEL, <i32>level);
+      store<u32>(lane + L_PERMS, perms);
       aimOwn(p, m, lane, next, true);
       return;
     }
@@ -181,10 +188,11 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   }
 }
 
-/** One round of the parent walk (reads as stepOwn); at its leaf, resume stage 1 or finish. */
+/** One round of the parent walk (reads and keeps its state as stepOwn); at its leaf, resume stage 1 or finish. */
 @inline function stepParent<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const gpa = load<u64>(lane + P_INPUT);
   let level = <u32>load<i32>(lane + P_LEVEL);
+  let perms = load<u32>(lane + P_PERMS);
   let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
@@ -195,21 +203,21 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       pte |= p.accessedBit();
       setBits(ptr, p.accessedBit());
     }
-    const perms = load<u32>(lane + P_PERMS) & p.perms(pte);
+    perms &= p.perms(pte);
     if (!p.isLeaf(pte, level)) {
       const table = p.tableAddr(pte);
-      store<i32>(lane + P_LEVEL, <i32>level - 1);
-      store<u32>(lane + P_PERMS, perms);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
       const next = entryAddress(table, gpa, level - 1);
-      if (m.serial() && level > 1) {
+      level--;
+      if (m.serial() && level > 0) {
         // Not a last-level entry: read it now (see modes.ts).
-        level--;
         ptr = entryPointerInWidth(next);
         pte = ptr ? load<u64>(ptr) : 0;
         count(C_PTE_READS);
         continue;
       }
+      store<i32>(lane + P_LEVEL, <i32>level);
+      store<u32>(lane + P_PERMS, perms);
       store<u32>(lane + N_PTR, <u32>entryPointerInWidth(next));
       return;
     }
