@@ -431,8 +431,7 @@ export class Engine {
 
   /** Bytes of linear memory the engine uses besides the frame pool (simulated physical memory). */
   metadataBytes(): number {
-    // The end is a u32 address: past 2 GiB it arrives as a negative i32.
-    return (this.core.memoryEnd() >>> 0) - this.poolBytes();
+    return this.core.memoryEnd() - this.poolBytes();
   }
 
   private poolBytes(): number {

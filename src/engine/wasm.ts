@@ -114,5 +114,24 @@ export async function instantiateCore(build: BuildName): Promise<CoreExports> {
     compiled.set(build, module);
   }
   const instance = await WebAssembly.instantiate(await module, {});
-  return instance.exports as unknown as CoreExports;
+  return withUnsignedAddresses(instance.exports);
+}
+
+/**
+ * The exports that return a linear-memory address. Wasm hands a u32 to JavaScript as
+ * a signed i32, so past 2 GiB an address arrives negative: a view made from it
+ * throws, and a subarray from it silently counts from the end of memory.
+ */
+const ADDRESS_EXPORTS = [
+  'counters', 'faultRing', 'batchIova', 'batchSpace', 'batchAccess', 'batchOut', 'batchStatus',
+  'memoryEnd', 'spaceTable', 'cacheDescriptors', 'physFrame', 'dirtyBitmap',
+] as const;
+
+function withUnsignedAddresses(exports: WebAssembly.Exports): CoreExports {
+  const core: Record<string, unknown> = { ...exports };
+  for (const name of ADDRESS_EXPORTS) {
+    const raw = exports[name] as (...args: never[]) => number;
+    core[name] = (...args: never[]) => raw(...args) >>> 0;
+  }
+  return core as unknown as CoreExports;
 }

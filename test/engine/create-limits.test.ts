@@ -59,4 +59,24 @@ describe('Engine.create limits', () => {
     engine.map(space, 0x1000_0000n, 0x20_0000n, 0x1000n, Perm.R);
     expect(engine.translate(space, 0x1000_0123n, Access.READ)).toMatchObject({ addr: 0x20_0123n });
   });
+
+  it('works when its batch ring and frame pool lie past 2 GiB of linear memory', async () => {
+    // A 2 GiB fault ring (never touched, so never committed) pushes everything after it
+    // past 2^31, where Wasm hands addresses to JavaScript as negative i32s.
+    const engine = await Engine.create({ physMemBytes: 16 << 20, faultRingEntries: 2 ** 26 });
+    expect(engine.metadataBytes()).toBeGreaterThan(2 ** 31);
+    const space = engine.createSpace({ format: 'x86-64', levels: 4 });
+    engine.map(space, 0x4000_0000n, 0x20_0000n, 0x2000n, Perm.R | Perm.W);
+    engine.phys.write(0x20_0ff8n, Uint8Array.of(9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    expect([...engine.phys.read(0x20_0ff8n, 10)]).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(engine.phys.read64(0x20_1000n)).toBe(1n);
+    const batch = engine.batch;
+    batch.set(0, space, 0x4000_1234, Access.READ);
+    batch.set(1, space, 0x5000_0000, Access.READ);
+    expect(batch.run(2)).toBe(1);
+    expect(batch.outAt(0)).toBe(0x20_1234);
+    expect(engine.drainFaults()).toMatchObject([{ iova: 0x5000_0000n, space }]);
+    expect(engine.counters().walks).toBe(2);
+  });
 });
+
