@@ -13,6 +13,11 @@ const LOOKAHEAD: u32 = 6;
 /** Keeps the look-ahead loads alive. */
 let touchSink: u64 = 0;
 
+/** Which of the two ways of the 64-byte line at `at` hold the entry (bit 0, bit 1), without a branch between them. */
+@inline function lineHits(at: usize, key: u64, space: u32, threshold: u32): u32 {
+  return <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
+}
+
 /**
  * Set associativity as a compile-time hook. With four ways (the default IOTLB) a set
  * is two lines matched in one step with no inner loop, and the way count, the set
@@ -74,10 +79,10 @@ function hitRunOf<W>(
       // The two lines of the set in turn, the two ways of a line without a branch
       // between them (which of them hits is random); move-to-front keeps most hits in
       // the first line, so the second is often never loaded.
-      let both = <u32>entryMatches(first, key, space, threshold) | (<u32>entryMatches(first + CACHE_ENTRY, key, space, threshold) << 1);
+      let both = lineHits(first, key, space, threshold);
       if (!both) {
         at += 2 * CACHE_ENTRY;
-        both = <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
+        both = lineHits(at, key, space, threshold);
         if (!both) { runMissAt = i; touchSink ^= touched; return i; }
       }
       at += <usize>ctz(both) * CACHE_ENTRY;
@@ -86,7 +91,7 @@ function hitRunOf<W>(
       if (pairs) {
         // Two ways (one 64-byte line) per step, matched without a branch between them.
         while (at < end) {
-          const both = <u32>entryMatches(at, key, space, threshold) | (<u32>entryMatches(at + CACHE_ENTRY, key, space, threshold) << 1);
+          const both = lineHits(at, key, space, threshold);
           if (both) { at += <usize>ctz(both) * CACHE_ENTRY; break; }
           at += 2 * CACHE_ENTRY;
         }

@@ -8,6 +8,7 @@ import {
   paBits, cacheDescBase, CACHE_COUNT, CACHE_IOTLB, LINEAR_MEMORY_LIMIT,
 } from './layout';
 import { layoutCaches, cacheSpan, descAt, D_SETS } from './cache';
+import { MAX_ALLOCATOR_PAGES } from './table-records';
 import { frameOffset, backFrame, unbackFrame, physFramesInUse, physFramesFree } from './phys';
 import { spaceAt, spaceValid, S_FORMAT, debugSetStamp, stampNow } from './spaces';
 import { FORMAT_X86_64 } from './formats/ids';
@@ -30,6 +31,8 @@ export {
 export { createSpace, destroySpace, setSpaceRoot, setSpaceOptions, spaceOptions, spaceRoot } from './space-table';
 export { allocatorCreate, allocatorPages, allocatorPagesInUse, allocatorPagesFree } from './allocators';
 export { tableRecordsLeft } from './table-records';
+/** Pages of its range an allocator uses at most (a host checking ranges for overlap needs it). */
+export function allocatorPageLimit(): u32 { return MAX_ALLOCATOR_PAGES; }
 export { invalidateRange, invalidateSpace, invalidateSpaceList, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
 export { resolveThroughSpace } from './resolve';
 export { nextLiveSpace } from './spaces';

@@ -99,8 +99,8 @@ export function clearSizeMask(space: u32): void {
 /**
  * Whether `space` names a live space. Read from a dense bitmap rather than the
  * 64-byte space record: the bitmap's few lines stay in the CPU cache (every space
- * change in a batch reads them), so an invalidation of a space whose record went
- * cold only stores to the record, and stores do not wait for the line.
+ * change in a batch reads them), and an invalidation then touches no record at all
+ * (it stores to the dense epoch array).
  */
 export function spaceValid(space: u32): bool {
   return space < maxSpaces && ((load<u32>(liveSpacesBase + (<usize>(space >> 5) << 2)) >> (space & 31)) & 1) != 0;

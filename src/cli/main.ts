@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('benchmark the engine against a plain-TypeScript peer in the same process')
     .option('--suite <name>', 'suite to run', 'core')
     .option('--case <names...>', 'only these cases')
-    .option('--time <ms>', 'time budget per task in milliseconds, split between the rounds', '500')
+    .option('--time <ms>', 'measuring time per task in milliseconds, split between the rounds (warmup comes on top)', '500')
     .option('--rounds <n>', 'rounds per case: engine, peer and native reference in turn; each reports its best round', '3')
     .option('--json', 'print one JSON object per case on stdout')
     .option('--no-native', 'skip the native C reference (compiled with the system C compiler when present)')

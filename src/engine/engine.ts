@@ -17,8 +17,6 @@ import { clearDirtyRange, readDirtyBitmap, type DirtyBitmap, type DirtyScan } fr
 
 const NO_ROOT = 0xffff_ffff_ffff_ffffn;
 const TWO32 = 2 ** 32;
-/** Pages an allocator uses at most (assembly/table-records.ts MAX_ALLOCATOR_PAGES). */
-const MAX_ALLOCATOR_PAGES = 0x7FFF_0000n;
 /** translateOne's status for a request naming no live space. */
 const STATUS_BAD_SPACE = 7;
 
@@ -89,14 +87,16 @@ export class Engine {
   /** Where phys.allocFrame takes data frames: no host table allocator may reach into it. */
   private readonly dataRegion: Region;
 
-  private constructor(readonly core: CoreExports, options: Required<Pick<EngineOptions, 'paBits'>> & EngineOptions) {
+  /** `options` as create() checked them: the regions resolved, defaults applied. */
+  private constructor(
+    readonly core: CoreExports,
+    options: Required<Pick<EngineOptions, 'paBits' | 'maxSpaces' | 'maxGroups'>> & { tableRegion: Region; dataRegion: Region },
+  ) {
     this.views = new MemoryViews(core.memory);
     this.paBits = options.paBits;
-    this.maxSpaces = options.maxSpaces ?? DEFAULTS.maxSpaces;
-    this.maxGroups = options.maxGroups ?? DEFAULTS.maxGroups;
-    const top = 1n << BigInt(options.paBits);
-    const tables = options.tableRegion ?? { base: top / 2n, limit: top };
-    const data = options.dataRegion ?? { base: 0x10_0000n, limit: top / 2n };
+    this.maxSpaces = options.maxSpaces;
+    this.maxGroups = options.maxGroups;
+    const { tableRegion: tables, dataRegion: data } = options;
     this.dataRegion = data;
     this.phys = new EnginePhysicalMemory(core, this.views, data.base, data.limit);
     this.batch = new Batch(core, this.views);
@@ -146,8 +146,8 @@ export class Engine {
       if (!this.core.spaceLive(tableSpace)) throw new EngineError(`${op}: tableSpace: no space ${tableSpace}`, 'BAD_SPACE');
     }
     const range = checkRegion(op, undefined, { base, limit }, tableSpace === -1 ? 1n << BigInt(this.paBits) : U64_MAX, 'BAD_RANGE');
-    // The allocator uses the first MAX_ALLOCATOR_PAGES pages of the range at most.
-    const cap = range.base + (MAX_ALLOCATOR_PAGES << 12n);
+    // The allocator uses the first allocatorPageLimit() pages of the range at most.
+    const cap = range.base + (BigInt(this.core.allocatorPageLimit()) << 12n);
     const used = { base: range.base, limit: range.limit < cap ? range.limit : cap };
     const other = this.allocatorRanges.find((r) => r.tableSpace === tableSpace && overlaps(r, used));
     if (other) throw new EngineError(`${op}: [0x${base.toString(16)}, 0x${limit.toString(16)}) overlaps allocator ${other.id}'s pages`, 'BAD_RANGE');

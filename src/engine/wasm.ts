@@ -80,6 +80,7 @@ export interface CoreExports {
   currentStamp(): number;
   debugStamp(value: number): void;
   physFrame(pa: bigint, back: number): number;
+  allocatorPageLimit(): number;
   physUnback(pa: bigint): void;
   physFramesUsed(): number;
   physFramesAvailable(): number;

@@ -55,4 +55,45 @@ describe('page-size mask', () => {
     engine.translate(space, 0x1000n, Access.READ);
     expect(probesOf(0x1000n)).toBe(1);
   });
+
+  it('every other way of renewing a space\'s epoch forgets its page sizes too', async () => {
+    const { engine, space, probesOf, translateBoth } = await twoSizes();
+    const renewals: [string, () => void][] = [
+      ['invalidateSpaces (one epoch for the queue)', () => engine.invalidateSpaces([space])],
+      ['A/D switched on', () => engine.setOptions(space, { ad: true })],
+      ['A/D switched off', () => engine.setOptions(space, { ad: false })],
+    ];
+    for (const [what, renew] of renewals) {
+      translateBoth();
+      expect(probesOf(0x1000n), what).toBe(2);
+      translateBoth();
+      renew();
+      expect(probesOf(0x1000n), what).toBe(0);
+    }
+  });
+
+  it('a guest space pointed at another root, and an id destroyed and created again, start with no page sizes', async () => {
+    const { engine, space, probesOf, translateBoth } = await twoSizes();
+    const guest = engine.createSpace({ format: 'x86-64', levels: 4, root: engine.root(space) });
+    const guestProbes = () => {
+      const before = engine.counters().invProbes;
+      engine.invalidateRange(guest, 0n, 0x1000n);
+      return engine.counters().invProbes - before;
+    };
+    engine.translate(guest, 0x1000n, Access.READ);
+    engine.translate(guest, MIB2, Access.READ);
+    expect(guestProbes()).toBe(2);
+    engine.translate(guest, 0x1000n, Access.READ);
+    engine.setRoot(guest, engine.root(space));
+    expect(guestProbes()).toBe(0);
+    engine.translate(guest, MIB2, Access.READ);
+    engine.destroySpace(guest);
+    const again = engine.createSpace({ format: 'x86-64', levels: 4, root: engine.root(space) });
+    expect(again).toBe(guest);
+    expect(guestProbes()).toBe(0);
+    // The owner kept its own sizes throughout.
+    translateBoth();
+    expect(probesOf(0x1000n)).toBe(2);
+  });
 });
+
