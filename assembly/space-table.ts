@@ -4,7 +4,7 @@
 import { maxSpaces } from './layout';
 import {
   spaceAt, spaceValid, markSpaceLive, groupValid, nextEpoch, S_FORMAT, S_LEVELS, S_FLAGS, S_PARENT, S_ROOT, S_GROUP,
-  S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, FLAG_AD, FLAG_STALE_CHECK, renewSpaceEpoch, clearSizeMask,
+  S_WALK_EPOCH, S_ALLOCATOR, S_CHILDREN, S_CTL, FLAG_AD, FLAG_STALE_CHECK, renewSpaceEpoch,
   NO_PARENT, noteSpaceChange,
 } from './spaces';
 import {
@@ -58,13 +58,13 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   store<i32>(at + S_PARENT, parent);
   store<u64>(at + S_ROOT, tableRoot);
   store<u32>(at + S_GROUP, group);
-  // A fresh epoch: entries a previous user of this id left behind are dead.
+  // A fresh epoch: entries a previous user of this id left behind are dead, and so
+  // is the page-size mask it wrote (sizeMaskOf reads a mask older than the epoch as empty).
   renewSpaceEpoch(id);
   store<u32>(at + S_WALK_EPOCH, 0);
   store<u32>(at + S_ALLOCATOR, allocator);
   store<u32>(at + S_CHILDREN, 0);
   store<u32>(at + S_CTL, 0);
-  clearSizeMask(id);
   if (parent != NO_PARENT) {
     const p = spaceAt(<u32>parent) + S_CHILDREN;
     store<u32>(p, load<u32>(p) + 1);

@@ -85,7 +85,7 @@ export function noteSizeClass(space: u32, sizeClass: u32): void {
   store<u32>(at + S_SIZE_MASK_STAMP, stampNow);
 }
 
-/** Forgets the page sizes of `space` at once (a space created or reset). */
+/** Forgets the page sizes of `space` at once (stamps renumbered: epochs start again from 0). */
 export function clearSizeMask(space: u32): void {
   const at = spaceAt(space);
   store<u64>(at + S_SIZE_MASK, 0);

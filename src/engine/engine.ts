@@ -84,8 +84,6 @@ export class Engine {
   private readonly views: MemoryViews;
   /** The pages each allocator hands out, by the memory they are in (-1 host, else the table space's input). */
   private readonly allocatorRanges: (Region & { id: number; tableSpace: number })[] = [];
-  /** Where phys.allocFrame takes data frames: no host table allocator may reach into it. */
-  private readonly dataRegion: Region;
 
   /** `options` as create() checked them: the regions resolved, defaults applied. */
   private constructor(
@@ -97,7 +95,6 @@ export class Engine {
     this.maxSpaces = options.maxSpaces;
     this.maxGroups = options.maxGroups;
     const { tableRegion: tables, dataRegion: data } = options;
-    this.dataRegion = data;
     this.phys = new EnginePhysicalMemory(core, this.views, data.base, data.limit);
     this.batch = new Batch(core, this.views);
     this.hostAllocator = this.createAllocator(tables.base, tables.limit);
@@ -141,10 +138,7 @@ export class Engine {
    */
   createAllocator(base: bigint, limit: bigint, tableSpace = -1): number {
     const op = 'createAllocator';
-    if (tableSpace !== -1) {
-      checkSpace(op, tableSpace, 'tableSpace');
-      if (!this.core.spaceLive(tableSpace)) throw new EngineError(`${op}: tableSpace: no space ${tableSpace}`, 'BAD_SPACE');
-    }
+    if (tableSpace !== -1) this.liveSpace(op, tableSpace, 'tableSpace');
     const range = checkRegion(op, undefined, { base, limit }, tableSpace === -1 ? 1n << BigInt(this.paBits) : U64_MAX, 'BAD_RANGE');
     // The allocator uses the first allocatorPageLimit() pages of the range at most.
     const cap = range.base + (BigInt(this.core.allocatorPageLimit()) << 12n);
@@ -152,7 +146,7 @@ export class Engine {
     const other = this.allocatorRanges.find((r) => r.tableSpace === tableSpace && overlaps(r, used));
     if (other) throw new EngineError(`${op}: [0x${base.toString(16)}, 0x${limit.toString(16)}) overlaps allocator ${other.id}'s pages`, 'BAD_RANGE');
     // Host memory there is handed out as data frames too: a table page would be someone's data.
-    if (tableSpace === -1 && overlaps(this.dataRegion, used)) {
+    if (tableSpace === -1 && overlaps({ base: this.phys.dataBase, limit: this.phys.dataLimit }, used)) {
       throw new EngineError(`${op}: [0x${base.toString(16)}, 0x${limit.toString(16)}) overlaps the data region (EngineOptions.dataRegion)`, 'BAD_RANGE');
     }
     const id = this.core.allocatorCreate(range.base, range.limit, tableSpace);
@@ -276,10 +270,10 @@ export class Engine {
     return checkU64(`${operation}: iova`, iova, 'BAD_RANGE');
   }
 
-  /** Throws BAD_SPACE unless `space` is a live space id. */
-  private liveSpace(operation: string, space: number): void {
-    checkSpace(operation, space);
-    if (!this.core.spaceLive(space)) throw new EngineError(`${operation}: no space ${space}`, 'BAD_SPACE');
+  /** Throws BAD_SPACE unless `space` (the argument called `name`) is a live space id. */
+  private liveSpace(operation: string, space: number, name = 'space'): void {
+    checkSpace(operation, space, name);
+    if (!this.core.spaceLive(space)) throw new EngineError(`${operation}: ${name === 'space' ? '' : `${name}: `}no space ${space}`, 'BAD_SPACE');
   }
 
   /**

@@ -123,16 +123,19 @@ export async function instantiateCore(build: BuildName): Promise<CoreExports> {
  * a signed i32, so past 2 GiB an address arrives negative: a view made from it
  * throws, and a subarray from it silently counts from the end of memory.
  */
-const ADDRESS_EXPORTS = [
+const ADDRESS_GETTERS = [
   'counters', 'faultRing', 'batchIova', 'batchSpace', 'batchAccess', 'batchOut', 'batchStatus',
-  'memoryEnd', 'spaceTable', 'cacheDescriptors', 'physFrame', 'dirtyBitmap',
+  'memoryEnd', 'dirtyBitmap',
 ] as const;
 
 function withUnsignedAddresses(exports: WebAssembly.Exports): CoreExports {
   const core: Record<string, unknown> = { ...exports };
-  for (const name of ADDRESS_EXPORTS) {
-    const raw = exports[name] as (...args: never[]) => number;
-    core[name] = (...args: never[]) => raw(...args) >>> 0;
+  for (const name of ADDRESS_GETTERS) {
+    const raw = exports[name] as () => number;
+    core[name] = () => raw() >>> 0;
   }
+  // Called for every physical-memory access: fixed arity, no rest-argument array.
+  const physFrame = exports.physFrame as (pa: bigint, back: number) => number;
+  core.physFrame = (pa: bigint, back: number) => physFrame(pa, back) >>> 0;
   return core as unknown as CoreExports;
 }
