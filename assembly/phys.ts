@@ -37,6 +37,20 @@ const CHUNK_FRAMES: u32 = 1024;
   return load<u32>(<usize>entry + (frameIndex << 2));
 }
 
+/**
+ * Linear offset of the 8-byte entry at `pa` (below 2^paBits), or 0 when its frame
+ * is not backed. `dir` is dirL1Base, passed in so a walk loop keeps it in a register.
+ * A chunk's frames are contiguous, so the offset inside the chunk is the address's
+ * low 22 bits.
+ */
+@inline export function entryOffsetInWidth(dir: usize, pa: u64): usize {
+  const slot = load<u32>(dir + (<usize>(pa >> DIR_L2_SHIFT) << 2));
+  if (slot & CHUNK) return <usize>(slot - CHUNK) + (<usize>pa & 0x3F_FFF8);
+  if (!slot) return 0;
+  const frame = <usize>load<u32>(<usize>slot + ((<usize>(pa >> 12) & 1023) << 2));
+  return frame ? frame + (<usize>pa & 0xFF8) : 0;
+}
+
 /** Chunks are worth their granularity only in a pool of at least this many frames (64 MiB). */
 const CHUNK_MIN_POOL: u32 = 16 * CHUNK_FRAMES;
 

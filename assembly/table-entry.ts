@@ -2,8 +2,8 @@
 // them: where an entry is, its host pointer, and — for the inspections, which use no
 // cache, write no A/D and count nothing — what it is. The checks are the walker's,
 // in its order (docs/formats.md, "Faults").
-import { frameOffset, frameOffsetInWidth } from './phys';
-import { paBits } from './layout';
+import { frameOffset, entryOffsetInWidth } from './phys';
+import { paBits, dirL1Base } from './layout';
 import { levelShift } from './formats/common';
 
 /** What an entry that was read is. */
@@ -38,7 +38,6 @@ export const ENTRY_TABLE: u32 = 3;
  * passed the reserved check: that check already rejected address bits at or above
  * the physical width, so the width test is skipped.
  */
-@inline export function entryPointerInWidth(entry: u64): usize {
-  const frame = frameOffsetInWidth(entry);
-  return frame ? frame + (<usize>entry & 0xFF8) : 0;
+@inline export function entryPointerInWidth(entry: u64, dir: usize = dirL1Base): usize {
+  return entryOffsetInWidth(dir, entry);
 }

@@ -1,6 +1,6 @@
 // Intel VT-d second-stage tables (3/4/5 levels). No present bit: an entry is present
 // when R or W is set. Bits: R 0, W 1, X 2, PS 7, A 8, D 9, address 51:12.
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psTableOk, psLeafOk, leafBase } from './common';
 
 const R: u64 = 1;
 const W: u64 = 2;
@@ -23,11 +23,28 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline reserved(pte: u64, level: u32, paMask: u64): bool {
     return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
+  /**
+   * The walker's fast path: present and no address bit in `aboveWidth` (context's
+   * aboveWidthMask); then tableOk or leafOk by what isLeaf says. Together exactly
+   * present && !reserved.
+   */
+  @inline fastOk(pte: u64, aboveWidth: u64): bool { return (pte & (R | W)) != 0 && (pte & aboveWidth) == 0; }
+  @inline tableOk(pte: u64): bool { return psTableOk(pte); }
+  /**
+   * A plain table entry (R or W, PS clear, nothing above the width) in one compare:
+   * (pte & 3) + 3 has bit 2 set exactly when R or W is, and `plain` (plainMask's,
+   * made once per walk) has no bit below 7. Only for levels 1+.
+   */
+  @inline plainMask(aboveWidth: u64): u64 { return aboveWidth | PS; }
+  @inline plainTable(pte: u64, plain: u64): bool { return ((pte & plain) | (((pte & 3) + 3) & 4)) == 4; }
+  @inline leafOk(pte: u64, level: u32): bool { return psLeafOk(pte, level, RESERVED_2M, RESERVED_1G); }
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
   @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R, W, X sit at the permission bits' own positions; a second stage has no privilege notion: U always. */
-  @inline perms(pte: u64): u32 {
-    return PERM_U | <u32>(pte & (R | W | X));
+  @inline perms(pte: u64): u32 { return this.permsOf(pte, pte); }
+  /** perms of a walk from the AND and the OR of its entries: R, W and X must be set in all. */
+  @inline permsOf(allOf: u64, anyOf: u64): u32 {
+    return PERM_U | <u32>(allOf & (R | W | X));
   }
   @inline accessedBit(): u64 { return 0x100; }
   @inline dirtyBit(): u64 { return 0x200; }

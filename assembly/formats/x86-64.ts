@@ -1,6 +1,6 @@
 // x86-64 4/5-level paging as read by an IOMMU first stage (VT-d FS, AMD v2).
 // Bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, address 51:12, XD 63 (docs/formats.md).
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psTableOk, psLeafOk, leafBase } from './common';
 
 const P: u64 = 1;
 const RW: u64 = 2;
@@ -29,11 +29,27 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   @inline reserved(pte: u64, level: u32, paMask: u64): bool {
     return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
+  /**
+   * The walker's fast path: present and no address bit in `aboveWidth` (context's
+   * aboveWidthMask); then tableOk or leafOk by what isLeaf says. Together exactly
+   * present && !reserved.
+   */
+  @inline fastOk(pte: u64, aboveWidth: u64): bool { return (pte & P) != 0 && (pte & aboveWidth) == 0; }
+  @inline tableOk(pte: u64): bool { return psTableOk(pte); }
+  /**
+   * A plain table entry (present, PS clear, nothing above the width) is one masked
+   * compare: `plain` is plainMask's, made once per walk. Only for levels 1+.
+   */
+  @inline plainMask(aboveWidth: u64): u64 { return aboveWidth | PS | P; }
+  @inline plainTable(pte: u64, plain: u64): bool { return (pte & plain) == P; }
+  @inline leafOk(pte: u64, level: u32): bool { return psLeafOk(pte, level, RESERVED_2M, RESERVED_1G); }
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
   @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R always; W from R/W (bit 1); U from U/S (bit 2 -> 3); X unless XD (bit 63 -> 2). */
-  @inline perms(pte: u64): u32 {
-    return PERM_R | <u32>(pte & RW) | (<u32>(pte & US) << 1) | <u32>((~pte >> 61) & 4);
+  @inline perms(pte: u64): u32 { return this.permsOf(pte, pte); }
+  /** perms of a walk from the AND and the OR of its entries: R/W and U/S must be set in all, XD in none. */
+  @inline permsOf(allOf: u64, anyOf: u64): u32 {
+    return PERM_R | <u32>(allOf & RW) | (<u32>(allOf & US) << 1) | <u32>((~anyOf >> 61) & 4);
   }
   @inline accessedBit(): u64 { return 0x20; }
   @inline dirtyBit(): u64 { return 0x40; }

@@ -7,6 +7,7 @@ import {
 import { cacheEnabled } from '../cache';
 import { CACHE_NESTED_TABLE } from '../layout';
 import { WALK_CACHES, WALK_WRITE_AD } from './codes';
+import { aboveWidthMask } from '../formats/common';
 
 export let ctxSpace: u32 = 0;
 export let ctxFlags: u32 = 0;
@@ -25,6 +26,8 @@ export let ctxParentWalkThreshold: u32 = 0;
 export let ctxParentThreshold: u32 = 0;
 export let ctxTableCache: bool = false;
 export let ctxPaMask: u64 = 0;
+/** Entry address bits at or above the physical width (formats' fastOk). */
+export let ctxAboveWidth: u64 = 0;
 /** The space generation the context was loaded under; -1 = never loaded. */
 let ctxGeneration: i64 = -1;
 
@@ -49,6 +52,7 @@ export function enterContext(space: u32, flags: u32): void {
   ctxWalkCaches = caches && cacheEnabled(1);
   ctxWalkThreshold = ctxWalkCaches ? walkThreshold(space) : 0;
   ctxPaMask = (<u64>1 << paBits) - 1;
+  ctxAboveWidth = aboveWidthMask(ctxPaMask);
   ctxParent = parent;
   if (parent >= 0) {
     const pp = spaceAt(<u32>parent);

@@ -22,7 +22,7 @@ import {
 import {
   ctxSpace, ctxLevels, ctxRoot, ctxWriteAd, ctxTracksDirty, ctxWalkCaches, ctxWalkThreshold,
   ctxParent, ctxParentLevels, ctxParentRoot, ctxParentWriteAd, ctxParentTracksDirty,
-  ctxParentWalkThreshold, ctxParentThreshold, ctxTableCache, ctxPaMask,
+  ctxParentWalkThreshold, ctxParentThreshold, ctxTableCache, ctxPaMask, ctxAboveWidth,
 } from './context';
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
@@ -30,8 +30,11 @@ import {
   STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
+import { entryOk, entryFault, offsetIn } from './entry-checks';
+import { dirL1Base } from '../layout';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
 import { storeThroughParent } from './run';
+import { parentWalk, finishNested, NO_ADDRESS } from './parent-walk';
 
 /**
  * Sets A/D bits the way hardware does, as an atomic OR on the entry as it is now:
@@ -40,10 +43,6 @@ import { storeThroughParent } from './run';
 @inline function setBits(ptr: usize, bits: u64): void {
   store<u64>(ptr, load<u64>(ptr) | bits);
   count(C_AD_WRITES);
-}
-
-@inline function offsetIn(input: u64, level: u32): u64 {
-  return input & ((<u64>1 << <u64>levelShift(level)) - 1);
 }
 
 /**
@@ -62,14 +61,14 @@ import { storeThroughParent } from './run';
  * stage-1 entry is a GPA, resolved now: from the table cache, or by starting the
  * parent walk at once, so the round that follows already reads for this lane.
  */
-@inline function aimOwn<P, M>(p: P, m: M, lane: usize, entry: u64, inWidth: bool): void {
+@inline function aimOwn<F, P, M>(f: F, p: P, m: M, lane: usize, entry: u64, inWidth: bool): void {
   if (!p.exists()) {
     store<u32>(lane + N_PTR, <u32>(inWidth ? entryPointerInWidth(entry) : entryPointer(entry)));
     return;
   }
   store<u64>(lane + N_ENTRY, entry);
   const host = (m.caches() && ctxTableCache) ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
-  if (host == NO_HOST) { startParent(p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
+  if (host == NO_HOST) { startParent(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
   store<u32>(lane + N_PTR, <u32>entryPointer(host | (entry & 0xFFF)));
 }
 
@@ -88,10 +87,23 @@ function startOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   if ((m.caches() && ctxWalkCaches) && ctxLevels > 1) {
     probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
-  aimOwn(p, m, lane, ownEntry(lane), false);
+  if (p.exists() && m.serial()) {
+    // The root table is an upper-level table: read it now, as stepOwn reads the others.
+    const entry = ownEntry(lane);
+    const host = parentWalk(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE, true);
+    if (host == NO_ADDRESS) return;
+    const ptr = entryPointer(host);
+    setNext(p, lane, entry, ptr);
+    store<u64>(lane + N_PTE, load<u64>(ptr));
+    count(C_PTE_READS);
+    stepOwn(f, p, m, lane);
+    return;
+  }
+  aimOwn(f, p, m, lane, ownEntry(lane), false);
 }
 
-function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32): void {
+/** Starts the parent walk for `gpa` (lean runs: parentWalk); its first read waits for the gather pass. */
+function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32): void {
   count(C_STAGE2_WALKS);
   store<u64>(lane + P_INPUT, gpa);
   store<u32>(lane + P_ACCESS, access);
@@ -107,17 +119,6 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
 }
 
 /**
- * Why the entry just read (`pte`, through host pointer `ptr`; 0 = not backed) stops
- * the walk, or 0. One reason for all three checks, so the step has one fault exit.
- */
-@inline function entryFault<F>(f: F, ptr: usize, pte: u64, level: u32): u32 {
-  if (!ptr) return REASON_EXTERNAL;
-  if (!f.present(pte)) return REASON_TRANSLATION;
-  if (f.reserved(pte, level, ctxPaMask)) return REASON_RESERVED;
-  return 0;
-}
-
-/**
  * One round of the lane's own walk: the gathered read (and, lean, the upper-level
  * reads it leads to). The walk's state stays in locals while the step reads on and
  * goes back to the lane only when a later round needs it.
@@ -129,13 +130,18 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   // A single-stage walk recomputes its entry's address from the table (for a fault);
   // a nested walk keeps the address itself (N_ENTRY).
   let table: u64 = p.exists() ? 0 : load<u64>(lane + L_TABLE);
-  const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
+  let entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
   let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
+  const aboveWidth = ctxAboveWidth;
+  const dir = dirL1Base;
   while (true) {
-    const bad = entryFault(f, ptr, pte, level);
-    if (bad) { fail(lane, bad, 1, level, p.exists() ? entry : entryAddress(table, input, level)); return; }
+    const leaf = f.isLeaf(pte, level);
+    if (!entryOk(f, pte, level, leaf, aboveWidth)) {
+      fail(lane, entryFault(f, ptr, pte, level), 1, level, p.exists() ? entry : entryAddress(table, input, level));
+      return;
+    }
     if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
       pte |= f.accessedBit();
       if (p.exists()) {
@@ -145,7 +151,7 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
       }
     }
     perms &= f.perms(pte);
-    if (!f.isLeaf(pte, level)) {
+    if (!leaf) {
       const nextTable = f.tableAddr(pte);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms);
       const next = entryAddress(nextTable, input, level - 1);
@@ -157,15 +163,34 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
         // starts, so this changes no counter in any mode (for nested walks see
         // modes.ts).
         table = nextTable;
-        ptr = entryPointerInWidth(next);
-        pte = ptr ? load<u64>(ptr) : 0;
+        // Unbacked: ptr 0, where the null entry reads as not present (entryFault).
+        ptr = entryPointerInWidth(next, dir);
+        pte = load<u64>(ptr);
         count(C_PTE_READS);
         continue;
       }
       if (!p.exists()) store<u64>(lane + L_TABLE, nextTable);
       store<i32>(lane + L_LEVEL, <i32>level);
       store<u32>(lane + L_PERMS, perms);
-      aimOwn(p, m, lane, next, true);
+      if (p.exists() && m.serial()) {
+        // Lean nested: an upper-level stage-1 table's page is one of few, and so are
+        // the parent entries that map it: walk the parent to the end and read the
+        // entry now. A last-level table's parent walk waits for its last-level read.
+        const host = parentWalk(f, p, m, lane, next, ACCESS_READ, PURPOSE_TABLE, level > 0);
+        if (host == NO_ADDRESS) return;
+        entry = next;
+        ptr = entryPointer(host);
+        if (level > 0) {
+          pte = load<u64>(ptr);
+          count(C_PTE_READS);
+          continue;
+        }
+        // A large parent page ended the walk early: the last-level entry still
+        // waits for the gather pass.
+        setNext(p, lane, entry, ptr);
+        return;
+      }
+      aimOwn(f, p, m, lane, next, true);
       return;
     }
     const access = load<u32>(lane + L_ACCESS);
@@ -174,8 +199,10 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
     if (p.exists()) {
       store<u64>(lane + L_PTE, pte);
       store<u64>(lane + L_ENTRY, entry);
+      store<i32>(lane + L_LEVEL, <i32>level);
       store<u32>(lane + L_PERMS, perms);
-      startParent(p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
+      if (m.serial()) parentWalk(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT, false);
+      else startParent(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
       return;
     }
     let dirty = (pte & f.dirtyBit()) != 0;
@@ -188,74 +215,50 @@ function startParent<P, M>(p: P, m: M, lane: usize, gpa: u64, access: u32, purpo
   }
 }
 
-/** One round of the parent walk (reads and keeps its state as stepOwn); at its leaf, resume stage 1 or finish. */
-@inline function stepParent<F, P, M>(f: F, p: P, m: M, lane: usize): void {
+/**
+ * One round of the parent walk: the gathered read. Above the last level (full runs)
+ * it aims at the next entry; at the leaf it resumes stage 1 or finishes the lane.
+ */
+@inline function stepParent<F, P, M>(f: F, p: P, m: M, lane: usize, ptr: usize, pte: u64): void {
   const gpa = load<u64>(lane + P_INPUT);
   let level = <u32>load<i32>(lane + P_LEVEL);
   let perms = load<u32>(lane + P_PERMS);
-  let ptr = <usize>load<u32>(lane + N_PTR);
-  // Loaded by this round's gather pass.
-  let pte = load<u64>(lane + N_PTE);
-  while (true) {
-    const bad = entryFault(p, ptr, pte, level);
-    if (bad) { fail(lane, bad, 2, level, gpa); return; }
-    if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
-      pte |= p.accessedBit();
-      setBits(ptr, p.accessedBit());
-    }
-    perms &= p.perms(pte);
-    if (!p.isLeaf(pte, level)) {
-      const table = p.tableAddr(pte);
-      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
-      const next = entryAddress(table, gpa, level - 1);
-      level--;
-      if (m.serial() && level > 0) {
-        // Not a last-level entry: read it now (see modes.ts).
-        ptr = entryPointerInWidth(next);
-        pte = ptr ? load<u64>(ptr) : 0;
-        count(C_PTE_READS);
-        continue;
-      }
-      store<i32>(lane + P_LEVEL, <i32>level);
-      store<u32>(lane + P_PERMS, perms);
-      store<u32>(lane + N_PTR, <u32>entryPointerInWidth(next));
-      return;
-    }
-    const access = load<u32>(lane + P_ACCESS);
-    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
-    let dirty = (pte & p.dirtyBit()) != 0;
-    if ((m.ad() && ctxParentWriteAd) && (access & ACCESS_WRITE) && !dirty) {
-      setBits(ptr, p.dirtyBit());
-      dirty = true;
-    }
-    const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
-    const writable = !ctxParentTracksDirty || dirty;
-    if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
-      if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
-      // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
-      store<u32>(lane + L_STATE, STATE_OWN);
-      setNext(p, lane, gpa, entryPointer((host & ~0xFFF) | (gpa & 0xFFF)));
-      return;
-    }
-    finishNested(f, m, lane, host, perms, levelShift(level), writable);
+  const leaf = p.isLeaf(pte, level);
+  if (!entryOk(p, pte, level, leaf, ctxAboveWidth)) {
+    fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
     return;
   }
-}
-
-/** Stage 1's D goes last: a write the parent refused must leave the stage-1 leaf clean. */
-function finishNested<F, M>(f: F, m: M, lane: usize, host: u64, parentPerms: u32, parentShift: u32, parentWritable: bool): void {
-  const pte = load<u64>(lane + L_PTE);
-  const access = load<u32>(lane + L_ACCESS);
-  let dirty = (pte & f.dirtyBit()) != 0;
-  if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
-    if (!storeThroughParent(lane, load<u64>(lane + L_ENTRY), f.dirtyBit())) return;
+  if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
+    pte |= p.accessedBit();
+    setBits(ptr, p.accessedBit());
+  }
+  perms &= p.perms(pte);
+  if (!leaf) {
+    const table = p.tableAddr(pte);
+    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
+    level--;
+    store<i32>(lane + P_LEVEL, <i32>level);
+    store<u32>(lane + P_PERMS, perms);
+    store<u32>(lane + N_PTR, <u32>entryPointerInWidth(entryAddress(table, gpa, level)));
+    return;
+  }
+  const access = load<u32>(lane + P_ACCESS);
+  if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return; }
+  let dirty = (pte & p.dirtyBit()) != 0;
+  if ((m.ad() && ctxParentWriteAd) && (access & ACCESS_WRITE) && !dirty) {
+    setBits(ptr, p.dirtyBit());
     dirty = true;
   }
-  const level = <u32>load<i32>(lane + L_LEVEL);
-  const perms = load<u32>(lane + L_PERMS);
-  const ownShift = levelShift(level);
-  finish(lane, host, (perms & parentPerms & ~PERM_U) | (perms & PERM_U), ownShift < parentShift ? ownShift : parentShift,
-    level, load<u64>(lane + P_INPUT), parentWritable && (!ctxTracksDirty || dirty));
+  const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+  const writable = !ctxParentTracksDirty || dirty;
+  if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
+    if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
+    // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
+    store<u32>(lane + L_STATE, STATE_OWN);
+    setNext(p, lane, gpa, entryPointer(host));
+    return;
+  }
+  finishNested(f, m, lane, host, perms, levelShift(level), writable, gpa);
 }
 
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */
@@ -287,7 +290,8 @@ export function runKernel<F, P, M>(f: F, p: P, m: M, first: u32, count: u32): vo
       const lane = laneAt(first + slot);
       const state = load<u32>(lane + L_STATE);
       if (state == STATE_DONE) continue;
-      if (p.exists() && state == STATE_PARENT) stepParent(f, p, m, lane);
+      // The gathered read: N_PTR, loaded into N_PTE above.
+      if (p.exists() && state == STATE_PARENT) stepParent(f, p, m, lane, <usize>load<u32>(lane + N_PTR), load<u64>(lane + N_PTE));
       else stepOwn(f, p, m, lane);
       if (load<u32>(lane + L_STATE) != STATE_DONE) active++;
     }

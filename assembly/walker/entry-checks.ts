@@ -1,0 +1,35 @@
+// What every walk step asks of an entry it has just read, shared by the kernel's
+// steps (kernel.ts) and the lean parent walk (parent-walk.ts).
+import { levelShift } from '../formats/common';
+import { ctxPaMask } from './context';
+import { REASON_TRANSLATION, REASON_RESERVED, REASON_EXTERNAL } from './codes';
+
+/**
+ * The fast test: present and no reserved bit, in as few operations as the format
+ * allows (fastOk, then tableOk or leafOk by what `leaf` says). Exactly
+ * present && !reserved; when it fails, entryFault says why.
+ */
+@inline export function entryOk<F>(f: F, pte: u64, level: u32, leaf: bool, aboveWidth: u64): bool {
+  return f.fastOk(pte, aboveWidth) && (leaf ? f.leafOk(pte, level) : f.tableOk(pte));
+}
+
+/**
+ * Why the entry just read (`pte`, through host pointer `ptr`; 0 = not backed) stops
+ * the walk: the exact checks in the architecture's order, taken only when entryOk
+ * failed. An unbacked pointer is 0, and linear address 0 holds the null entry (the
+ * compiler places no data below 8 and nothing writes there), which no format reads
+ * as present: so the fast test needs no pointer check.
+ */
+export function entryFault<F>(f: F, ptr: usize, pte: u64, level: u32): u32 {
+  if (!ptr) return REASON_EXTERNAL;
+  if (!f.present(pte)) return REASON_TRANSLATION;
+  if (f.reserved(pte, level, ctxPaMask)) return REASON_RESERVED;
+  // entryOk and these checks disagree: a format's hooks are inconsistent.
+  assert(false);
+  return REASON_RESERVED;
+}
+
+/** The low bits of `input` inside a page mapped at `level`. */
+@inline export function offsetIn(input: u64, level: u32): u64 {
+  return input & ((<u64>1 << <u64>levelShift(level)) - 1);
+}

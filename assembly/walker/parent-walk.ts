@@ -1,0 +1,111 @@
+// The parent (stage-2) walk of a lean nested run (modes.ts: no A/D writes, no caches)
+// kept in locals from the root down, and the end every nested walk shares
+// (finishNested). The kernel's state machine (kernel.ts) takes over only where a
+// read waits for the gather pass: this walk's last-level entry, unless `whole`.
+import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry';
+import { PERM_U, levelShift } from '../formats/common';
+import { count, countBy, C_PTE_READS, C_STAGE2_WALKS } from '../counters';
+import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_WRITE } from './codes';
+import { ctxParentLevels, ctxParentRoot, ctxParentTracksDirty, ctxTracksDirty, ctxWriteAd, ctxAboveWidth } from './context';
+import {
+  fail, finish, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE, L_PURPOSE,
+  P_INPUT, P_LEVEL, P_PERMS, P_ACCESS, N_PTR, STATE_PARENT, PURPOSE_OUTPUT,
+} from './lane';
+import { entryOk, entryFault, offsetIn } from './entry-checks';
+import { dirL1Base } from '../layout';
+import { storeThroughParent } from './run';
+
+/** parentWalk's answer when it has no address to give: the lane's state says why. */
+export const NO_ADDRESS: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+
+/**
+ * Walks the parent for `gpa` (the lane's `purpose`) from its root. Reads on to the
+ * leaf when `whole` (the pages holding upper-level stage-1 tables are few, so their
+ * parent entries stay in the CPU cache); otherwise stops before the last-level read,
+ * which the lane then waits for in STATE_PARENT, as stepParent expects. Returns the
+ * host address of a table entry reached here, or NO_ADDRESS: the lane failed, waits,
+ * or (an output reached here) finished.
+ */
+export function parentWalk<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32, whole: bool): u64 {
+  count(C_STAGE2_WALKS);
+  const levels = ctxParentLevels;
+  if (!p.inputOk(gpa, levels)) { fail(lane, REASON_ADDRESS_SIZE, 2, levels - 1, gpa); return NO_ADDRESS; }
+  const aboveWidth = ctxAboveWidth;
+  const plain = p.plainMask(aboveWidth);
+  const dir = dirL1Base;
+  let level = levels - 1;
+  // Permissions as the AND and the OR of the entries read (format's permsOf): two
+  // operations per entry instead of a conversion each.
+  let allOf: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+  let anyOf: u64 = 0;
+  // The root may be any address a caller set (setRoot): checked against the width.
+  let ptr = entryPointer(entryAddress(ctxParentRoot, gpa, level));
+  while (true) {
+    if (level == 0 && !whole) {
+      countBy(C_PTE_READS, levels - 1);
+      return waitForLastLevel(lane, gpa, access, purpose, p.permsOf(allOf, anyOf), ptr);
+    }
+    const pte = load<u64>(ptr);
+    allOf &= pte;
+    anyOf |= pte;
+    // A plain table entry, the common case above the last level: one test.
+    if (level != 0) {
+      if (p.plainTable(pte, plain)) {
+        level--;
+        ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level), dir);
+        continue;
+      }
+    }
+    const leaf = p.isLeaf(pte, level);
+    if (!entryOk(p, pte, level, leaf, aboveWidth)) {
+      countBy(C_PTE_READS, levels - level);
+      fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
+      return NO_ADDRESS;
+    }
+    if (!leaf) {
+      level--;
+      ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level), dir);
+      continue;
+    }
+    countBy(C_PTE_READS, levels - level);
+    const perms = p.permsOf(allOf, anyOf);
+    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return NO_ADDRESS; }
+    const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+    if (purpose != PURPOSE_OUTPUT) return host;
+    finishNested(f, m, lane, host, perms, levelShift(level), !ctxParentTracksDirty || (pte & p.dirtyBit()) != 0, gpa);
+    return NO_ADDRESS;
+  }
+}
+
+/** Leaves the lane waiting for the parent's last-level entry at `ptr` (STATE_PARENT). */
+function waitForLastLevel(lane: usize, gpa: u64, access: u32, purpose: u32, perms: u32, ptr: usize): u64 {
+  store<u64>(lane + P_INPUT, gpa);
+  store<u32>(lane + P_ACCESS, access);
+  store<u32>(lane + L_PURPOSE, purpose);
+  store<i32>(lane + P_LEVEL, 0);
+  store<u32>(lane + P_PERMS, perms);
+  store<u32>(lane + N_PTR, <u32>ptr);
+  store<u32>(lane + L_STATE, STATE_PARENT);
+  return NO_ADDRESS;
+}
+
+/**
+ * Ends a nested walk at the parent's leaf for the output `gpa`. Stage 1's D goes
+ * last: a write the parent refused must leave the stage-1 leaf clean.
+ */
+export function finishNested<F, M>(
+  f: F, m: M, lane: usize, host: u64, parentPerms: u32, parentShift: u32, parentWritable: bool, gpa: u64,
+): void {
+  const pte = load<u64>(lane + L_PTE);
+  const access = load<u32>(lane + L_ACCESS);
+  let dirty = (pte & f.dirtyBit()) != 0;
+  if ((m.ad() && ctxWriteAd) && (access & ACCESS_WRITE) && !dirty) {
+    if (!storeThroughParent(lane, load<u64>(lane + L_ENTRY), f.dirtyBit())) return;
+    dirty = true;
+  }
+  const level = <u32>load<i32>(lane + L_LEVEL);
+  const perms = load<u32>(lane + L_PERMS);
+  const ownShift = levelShift(level);
+  finish(lane, host, (perms & parentPerms & ~PERM_U) | (perms & PERM_U), ownShift < parentShift ? ownShift : parentShift,
+    level, gpa, parentWritable && (!ctxTracksDirty || dirty));
+}
