@@ -44,11 +44,31 @@ const CHUNK_FRAMES: u32 = 1024;
  * low 22 bits.
  */
 @inline export function entryOffsetInWidth(dir: usize, pa: u64): usize {
+  if (pa - windowLo < windowSpan) return <usize>(pa + windowDelta) & ~7;
   const slot = load<u32>(dir + (<usize>(pa >> DIR_L2_SHIFT) << 2));
   if (slot & CHUNK) return <usize>(slot - CHUNK) + (<usize>pa & 0x3F_FFF8);
   if (!slot) return 0;
   const frame = <usize>load<u32>(<usize>slot + ((<usize>(pa >> 12) & 1023) << 2));
   return frame ? frame + (<usize>pa & 0xFF8) : 0;
+}
+
+// The window: physical addresses [windowLo, windowLo + windowSpan) backed by chunks
+// that lie one after the other in linear memory as well, so an address there is at
+// pa + windowDelta. Tables the engine allocates are backed chunk by chunk from the
+// front of the pool, so most of them fall in it. A walk step that finds its entry in
+// the window computes the pointer with an add the CPU can run ahead on (the range
+// test is a predicted branch), instead of waiting for the directory load: that load
+// was half of every table read's dependent chain.
+export let windowLo: u64 = 0;
+export let windowSpan: u64 = 0;
+export let windowDelta: u64 = 0;
+
+function growWindow(l1: usize, chunk: usize): void {
+  const base = <u64>((l1 - dirL1Base) >> 2) << DIR_L2_SHIFT;
+  const delta = <u64>chunk - base;
+  if (!windowSpan) { windowLo = base; windowDelta = delta; }
+  else if (base != windowLo + windowSpan || delta != windowDelta) return;
+  windowSpan += <u64>CHUNK_FRAMES << 12;
 }
 
 /** Chunks are worth their granularity only in a pool of at least this many frames (64 MiB). */
@@ -67,6 +87,7 @@ function backChunk(l1: usize): bool {
   framesInUse += CHUNK_FRAMES;
   memory.fill(chunk, 0, <usize>CHUNK_FRAMES << 12);
   store<u32>(l1, <u32>chunk | CHUNK);
+  growWindow(l1, chunk);
   return true;
 }
 

@@ -31,12 +31,12 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline fastOk(pte: u64, aboveWidth: u64): bool { return (pte & (R | W)) != 0 && (pte & aboveWidth) == 0; }
   @inline tableOk(pte: u64): bool { return psTableOk(pte); }
   /**
-   * A plain table entry (R or W, PS clear, nothing above the width) in one compare:
-   * (pte & 3) + 3 has bit 2 set exactly when R or W is, and `plain` (plainMask's,
-   * made once per walk) has no bit below 7. Only for levels 1+.
+   * A plain table entry (R or W, PS clear, nothing above the width) in one test:
+   * (pte & 3) - 1 has bit 2 set exactly when neither R nor W is, and `plain`
+   * (plainMask's, made once per walk) has no bit below 7. Only for levels 1+.
    */
   @inline plainMask(aboveWidth: u64): u64 { return aboveWidth | PS; }
-  @inline plainTable(pte: u64, plain: u64): bool { return ((pte & plain) | (((pte & 3) + 3) & 4)) == 4; }
+  @inline plainTable(pte: u64, plain: u64): bool { return ((pte & plain) | (((pte & 3) - 1) & 4)) == 0; }
   @inline leafOk(pte: u64, level: u32): bool { return psLeafOk(pte, level, RESERVED_2M, RESERVED_1G); }
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
   @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }

@@ -13,6 +13,28 @@ import { REASON_TRANSLATION, REASON_RESERVED, REASON_EXTERNAL } from './codes';
   return f.fastOk(pte, aboveWidth) && (leaf ? f.leafOk(pte, level) : f.tableOk(pte));
 }
 
+export const ENTRY_BAD: u32 = 0;
+export const ENTRY_TABLE: u32 = 1;
+export const ENTRY_LEAF: u32 = 2;
+
+/**
+ * What the entry just read at `level` is: a plain table entry (the common case
+ * above the last level) in one test, a last-level leaf in a few, anything else
+ * through entryOk. `plain` is the
+ * format's plainMask for the walk's width.
+ */
+@inline export function entryKind<F>(f: F, pte: u64, level: u32, plain: u64, aboveWidth: u64): u32 {
+  if (level != 0) {
+    if (f.plainTable(pte, plain)) return ENTRY_TABLE;
+  } else if (f.isLeaf(pte, 0)) {
+    // The last level (a leaf in every format so far): the checks fold to fastOk.
+    if (entryOk(f, pte, 0, true, aboveWidth)) return ENTRY_LEAF;
+  }
+  const leaf = f.isLeaf(pte, level);
+  if (!entryOk(f, pte, level, leaf, aboveWidth)) return ENTRY_BAD;
+  return leaf ? ENTRY_LEAF : ENTRY_TABLE;
+}
+
 /**
  * Why the entry just read (`pte`, through host pointer `ptr`; 0 = not backed) stops
  * the walk: the exact checks in the architecture's order, taken only when entryOk

@@ -5,8 +5,10 @@
 //
 // Each round has two passes. Every step ends by working out the address (and host
 // pointer) of the lane's next entry that may miss: a single-stage walk's last-level
-// entry, any stage-1 entry of a nested walk, a parent walk's last-level entry (any
-// of its entries when A/D or caches are on). The gather pass then loads those
+// entry, any stage-1 entry of a nested walk, a parent walk's last-level entry when
+// it is for a last-level table or the output (lean runs walk the parent of an
+// upper-level table to the end at once, parent-walk.ts; full runs read every parent
+// entry a round at a time). The gather pass then loads those
 // entries for all lanes back to back, a handful of instructions apart, so every
 // lane's cache miss is in flight at once; the step pass checks what came back and
 // advances. Without the gather pass only as many misses overlap as fit in the CPU's
@@ -30,11 +32,11 @@ import {
   STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
-import { entryOk, entryFault, offsetIn } from './entry-checks';
+import { entryKind, entryFault, offsetIn, ENTRY_BAD, ENTRY_TABLE } from './entry-checks';
 import { dirL1Base } from '../layout';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
 import { storeThroughParent } from './run';
-import { parentWalk, finishNested, NO_ADDRESS } from './parent-walk';
+import { parentWalkWhole, parentWalkToLast, finishNested, NO_ADDRESS } from './parent-walk';
 
 /**
  * Sets A/D bits the way hardware does, as an atomic OR on the entry as it is now:
@@ -56,17 +58,28 @@ import { parentWalk, finishNested, NO_ADDRESS } from './parent-walk';
 }
 
 /**
- * Points the lane's own walk at the entry `entry`. A single-stage entry is a host
- * address (`inWidth`: it came from an entry that passed the reserved check). A
- * stage-1 entry is a GPA, resolved now: from the table cache, or by starting the
- * parent walk at once, so the round that follows already reads for this lane.
+ * Points the lane's own walk at the entry `entry`, at `level`. A single-stage entry
+ * is a host address (`inWidth`: it came from an entry that passed the reserved
+ * check). A stage-1 entry is a GPA, resolved now, so that the round that follows
+ * reads the entry itself: a lean run walks the parent at once, to the end for an
+ * upper-level table (the pages holding those are few, and so are the parent entries
+ * that map them) and up to its last level for a last-level table, whose parent
+ * entry then waits for the gather pass; a full run looks in the table cache and
+ * otherwise starts the parent walk.
  */
-@inline function aimOwn<F, P, M>(f: F, p: P, m: M, lane: usize, entry: u64, inWidth: bool): void {
+@inline function aimOwn<F, P, M>(f: F, p: P, m: M, lane: usize, entry: u64, level: u32, inWidth: bool): void {
   if (!p.exists()) {
     store<u32>(lane + N_PTR, <u32>(inWidth ? entryPointerInWidth(entry) : entryPointer(entry)));
     return;
   }
   store<u64>(lane + N_ENTRY, entry);
+  if (m.serial()) {
+    const host = level > 0
+      ? parentWalkWhole(f, p, m, lane, entry)
+      : parentWalkToLast(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE);
+    if (host != NO_ADDRESS) store<u32>(lane + N_PTR, <u32>entryPointer(host));
+    return;
+  }
   const host = (m.caches() && ctxTableCache) ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
   if (host == NO_HOST) { startParent(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE); return; }
   store<u32>(lane + N_PTR, <u32>entryPointer(host | (entry & 0xFFF)));
@@ -87,22 +100,10 @@ function startOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   if ((m.caches() && ctxWalkCaches) && ctxLevels > 1) {
     probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
-  if (p.exists() && m.serial()) {
-    // The root table is an upper-level table: read it now, as stepOwn reads the others.
-    const entry = ownEntry(lane);
-    const host = parentWalk(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE, true);
-    if (host == NO_ADDRESS) return;
-    const ptr = entryPointer(host);
-    setNext(p, lane, entry, ptr);
-    store<u64>(lane + N_PTE, load<u64>(ptr));
-    count(C_PTE_READS);
-    stepOwn(f, p, m, lane);
-    return;
-  }
-  aimOwn(f, p, m, lane, ownEntry(lane), false);
+  aimOwn(f, p, m, lane, ownEntry(lane), <u32>load<i32>(lane + L_LEVEL), false);
 }
 
-/** Starts the parent walk for `gpa` (lean runs: parentWalk); its first read waits for the gather pass. */
+/** Starts a full run's parent walk for `gpa` (lean runs: parent-walk.ts); its first read waits for the gather pass. */
 function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32): void {
   count(C_STAGE2_WALKS);
   store<u64>(lane + P_INPUT, gpa);
@@ -130,15 +131,16 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   // A single-stage walk recomputes its entry's address from the table (for a fault);
   // a nested walk keeps the address itself (N_ENTRY).
   let table: u64 = p.exists() ? 0 : load<u64>(lane + L_TABLE);
-  let entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
+  const entry = p.exists() ? load<u64>(lane + N_ENTRY) : 0;
   let ptr = <usize>load<u32>(lane + N_PTR);
   // Loaded by this round's gather pass.
   let pte = load<u64>(lane + N_PTE);
   const aboveWidth = ctxAboveWidth;
+  const plain = f.plainMask(aboveWidth);
   const dir = dirL1Base;
   while (true) {
-    const leaf = f.isLeaf(pte, level);
-    if (!entryOk(f, pte, level, leaf, aboveWidth)) {
+    const kind = entryKind(f, pte, level, plain, aboveWidth);
+    if (kind == ENTRY_BAD) {
       fail(lane, entryFault(f, ptr, pte, level), 1, level, p.exists() ? entry : entryAddress(table, input, level));
       return;
     }
@@ -151,7 +153,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       }
     }
     perms &= f.perms(pte);
-    if (!leaf) {
+    if (kind == ENTRY_TABLE) {
       const nextTable = f.tableAddr(pte);
       if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms);
       const next = entryAddress(nextTable, input, level - 1);
@@ -172,25 +174,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       if (!p.exists()) store<u64>(lane + L_TABLE, nextTable);
       store<i32>(lane + L_LEVEL, <i32>level);
       store<u32>(lane + L_PERMS, perms);
-      if (p.exists() && m.serial()) {
-        // Lean nested: an upper-level stage-1 table's page is one of few, and so are
-        // the parent entries that map it: walk the parent to the end and read the
-        // entry now. A last-level table's parent walk waits for its last-level read.
-        const host = parentWalk(f, p, m, lane, next, ACCESS_READ, PURPOSE_TABLE, level > 0);
-        if (host == NO_ADDRESS) return;
-        entry = next;
-        ptr = entryPointer(host);
-        if (level > 0) {
-          pte = load<u64>(ptr);
-          count(C_PTE_READS);
-          continue;
-        }
-        // A large parent page ended the walk early: the last-level entry still
-        // waits for the gather pass.
-        setNext(p, lane, entry, ptr);
-        return;
-      }
-      aimOwn(f, p, m, lane, next, true);
+      aimOwn(f, p, m, lane, next, level, true);
       return;
     }
     const access = load<u32>(lane + L_ACCESS);
@@ -201,7 +185,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       store<u64>(lane + L_ENTRY, entry);
       store<i32>(lane + L_LEVEL, <i32>level);
       store<u32>(lane + L_PERMS, perms);
-      if (m.serial()) parentWalk(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT, false);
+      if (m.serial()) parentWalkToLast(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
       else startParent(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
       return;
     }
@@ -223,8 +207,8 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   const gpa = load<u64>(lane + P_INPUT);
   let level = <u32>load<i32>(lane + P_LEVEL);
   let perms = load<u32>(lane + P_PERMS);
-  const leaf = p.isLeaf(pte, level);
-  if (!entryOk(p, pte, level, leaf, ctxAboveWidth)) {
+  const kind = entryKind(p, pte, level, p.plainMask(ctxAboveWidth), ctxAboveWidth);
+  if (kind == ENTRY_BAD) {
     fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
     return;
   }
@@ -233,7 +217,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     setBits(ptr, p.accessedBit());
   }
   perms &= p.perms(pte);
-  if (!leaf) {
+  if (kind == ENTRY_TABLE) {
     const table = p.tableAddr(pte);
     if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
     level--;

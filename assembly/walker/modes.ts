@@ -10,10 +10,11 @@
   @inline ad(): bool { return false; }
   @inline caches(): bool { return false; }
   /**
-   * A parent (stage-2) walk reads entries above its last level in the step that
-   * reaches them rather than a round later, as single-stage walks always do. Not with
-   * the caches on: parent walks start mid-group and probe the walk and table caches,
-   * so it would change which other lanes' fills they see.
+   * Nested walks read the parent's entries in locals (parent-walk.ts) in the step
+   * that needs them, and only stage-1 entries and the last-level parent entry of a
+   * last-level table or of the output wait for the gather pass. Not with the caches
+   * on: parent walks then start mid-group and probe the walk and table caches, so
+   * reading ahead would change which other lanes' fills they see.
    */
   @inline serial(): bool { return true; }
 }

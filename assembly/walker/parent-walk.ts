@@ -5,76 +5,117 @@
 import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry';
 import { PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_STAGE2_WALKS } from '../counters';
-import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_WRITE } from './codes';
+import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE } from './codes';
 import { ctxParentLevels, ctxParentRoot, ctxParentTracksDirty, ctxTracksDirty, ctxWriteAd, ctxAboveWidth } from './context';
 import {
   fail, finish, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE, L_PURPOSE,
-  P_INPUT, P_LEVEL, P_PERMS, P_ACCESS, N_PTR, STATE_PARENT, PURPOSE_OUTPUT,
+  P_INPUT, P_LEVEL, P_PERMS, P_ACCESS, N_PTR, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { entryOk, entryFault, offsetIn } from './entry-checks';
-import { dirL1Base } from '../layout';
 import { storeThroughParent } from './run';
 
 /** parentWalk's answer when it has no address to give: the lane's state says why. */
 export const NO_ADDRESS: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 
 /**
- * Walks the parent for `gpa` (the lane's `purpose`) from its root. Reads on to the
- * leaf when `whole` (the pages holding upper-level stage-1 tables are few, so their
- * parent entries stay in the CPU cache); otherwise stops before the last-level read,
- * which the lane then waits for in STATE_PARENT, as stepParent expects. Returns the
- * host address of a table entry reached here, or NO_ADDRESS: the lane failed, waits,
- * or (an output reached here) finished.
+ * Walks the parent for `gpa` (the lane's `purpose`) from its root and reads on to
+ * the leaf: for the pages holding upper-level stage-1 tables, which are few, so
+ * their parent entries stay in the CPU cache. Returns the host address, or
+ * NO_ADDRESS when the lane failed.
  */
-export function parentWalk<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32, whole: bool): u64 {
+export function parentWalkWhole<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64): u64 {
+  return parentWalk(f, p, m, lane, gpa, ACCESS_READ, PURPOSE_TABLE, true);
+}
+
+/**
+ * Walks the parent for `gpa` (the lane's `purpose`) from its root and stops before
+ * the last-level read, which the lane then waits for in STATE_PARENT (the gather
+ * pass loads it, stepParent goes on). A large page can end the walk here: returns
+ * the host address of a table entry reached so, or NO_ADDRESS: the lane failed,
+ * waits, or (an output reached here) finished.
+ */
+export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32): u64 {
+  return parentWalk(f, p, m, lane, gpa, access, purpose, false);
+}
+
+@inline function parentWalk<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32, whole: bool): u64 {
   count(C_STAGE2_WALKS);
   const levels = ctxParentLevels;
   if (!p.inputOk(gpa, levels)) { fail(lane, REASON_ADDRESS_SIZE, 2, levels - 1, gpa); return NO_ADDRESS; }
-  const aboveWidth = ctxAboveWidth;
-  const plain = p.plainMask(aboveWidth);
-  const dir = dirL1Base;
+  const plain = p.plainMask(ctxAboveWidth);
   let level = levels - 1;
+  // The input's index bits, the current level's on top: one shift per level instead
+  // of a shift by a computed amount.
+  let cursor = gpa << <u64>(64 - levelShift(levels));
   // Permissions as the AND and the OR of the entries read (format's permsOf): two
   // operations per entry instead of a conversion each.
   let allOf: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   let anyOf: u64 = 0;
   // The root may be any address a caller set (setRoot): checked against the width.
-  let ptr = entryPointer(entryAddress(ctxParentRoot, gpa, level));
+  let ptr = entryPointer(ctxParentRoot + ((cursor >> 55) << 3));
+  let pte: u64;
+  // Plain table entries, the common case above the last level: one test each.
   while (true) {
-    if (level == 0 && !whole) {
-      countBy(C_PTE_READS, levels - 1);
-      return waitForLastLevel(lane, gpa, access, purpose, p.permsOf(allOf, anyOf), ptr);
-    }
-    const pte = load<u64>(ptr);
+    pte = load<u64>(ptr);
     allOf &= pte;
     anyOf |= pte;
-    // A plain table entry, the common case above the last level: one test.
-    if (level != 0) {
-      if (p.plainTable(pte, plain)) {
-        level--;
-        ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level), dir);
-        continue;
+    if (level == 0) break;
+    if (!p.plainTable(pte, plain)) {
+      return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, ptr, pte, p.permsOf(allOf, anyOf));
+    }
+    level--;
+    cursor <<= 9;
+    ptr = entryPointerInWidth(p.tableAddr(pte) + ((cursor >> 55) << 3));
+    if (!whole) {
+      if (level == 0) {
+        countBy(C_PTE_READS, levels - 1);
+        return waitForLastLevel(lane, gpa, access, purpose, p.permsOf(allOf, anyOf), ptr);
       }
     }
+  }
+  // The last level: a leaf whenever it is present and nothing is reserved.
+  if (!p.fastOk(pte, ctxAboveWidth)) {
+    return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, 0, ptr, pte, p.permsOf(allOf, anyOf));
+  }
+  countBy(C_PTE_READS, levels);
+  return parentLeaf(f, p, m, lane, gpa, access, purpose, 0, pte, p.permsOf(allOf, anyOf));
+}
+
+/**
+ * The rest of a parent walk from an entry that is not a plain table (a large page, a
+ * fault, a table the format marks otherwise), just read at `level`: each entry with
+ * the whole set of checks. Reads to the end.
+ */
+function parentWalkOn<F, P, M>(
+  f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32,
+  levels: u32, level: u32, ptr: usize, pte: u64, perms: u32,
+): u64 {
+  const aboveWidth = ctxAboveWidth;
+  while (true) {
     const leaf = p.isLeaf(pte, level);
     if (!entryOk(p, pte, level, leaf, aboveWidth)) {
       countBy(C_PTE_READS, levels - level);
       fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
       return NO_ADDRESS;
     }
-    if (!leaf) {
-      level--;
-      ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level), dir);
-      continue;
+    perms &= p.perms(pte);
+    if (leaf) {
+      countBy(C_PTE_READS, levels - level);
+      return parentLeaf(f, p, m, lane, gpa, access, purpose, level, pte, perms);
     }
-    countBy(C_PTE_READS, levels - level);
-    const perms = p.permsOf(allOf, anyOf);
-    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return NO_ADDRESS; }
-    const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
-    if (purpose != PURPOSE_OUTPUT) return host;
-    finishNested(f, m, lane, host, perms, levelShift(level), !ctxParentTracksDirty || (pte & p.dirtyBit()) != 0, gpa);
-    return NO_ADDRESS;
+    level--;
+    ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level));
+    pte = load<u64>(ptr);
   }
+}
+
+/** The parent walk's leaf: checks the access, then answers the table entry's host address or finishes the output. */
+@inline function parentLeaf<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32, level: u32, pte: u64, perms: u32): u64 {
+  if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return NO_ADDRESS; }
+  const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+  if (purpose != PURPOSE_OUTPUT) return host;
+  finishNested(f, m, lane, host, perms, levelShift(level), !ctxParentTracksDirty || (pte & p.dirtyBit()) != 0, gpa);
+  return NO_ADDRESS;
 }
 
 /** Leaves the lane waiting for the parent's last-level entry at `ptr` (STATE_PARENT). */

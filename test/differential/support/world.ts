@@ -34,8 +34,10 @@ export interface World {
   allocator?: number;
 }
 
-export async function createWorld(layout: Layout, build: 'release' | 'debug', ad: boolean, caches: EngineOptions): Promise<World> {
-  const engine = await Engine.create({ build, physMemBytes: PHYS_MEM_BYTES, ...caches });
+export async function createWorld(
+  layout: Layout, build: 'release' | 'debug', ad: boolean, caches: EngineOptions, physMemBytes = PHYS_MEM_BYTES,
+): Promise<World> {
+  const engine = await Engine.create({ build, physMemBytes, ...caches });
   const world: World = { engine, paBits: engine.paBits, ad, spaces: [], tablePages: [] };
   if (layout.parent === undefined) {
     for (let i = 0; i < 2; i++) world.spaces.push(createStage1(world, layout.stage1));
