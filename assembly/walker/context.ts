@@ -1,6 +1,7 @@
 // What every lane of one run shares: a run walks misses of a single space, so its
 // flags, roots, thresholds and the parent's are read once here instead of per step.
 import { paBits } from '../layout';
+import { frameOffset } from '../phys';
 import {
   spaceAt, S_LEVELS, S_FLAGS, S_ROOT, S_PARENT, FLAG_AD, walkThreshold, translationThreshold, spaceGeneration,
 } from '../spaces';
@@ -28,6 +29,13 @@ export let ctxTableCache: bool = false;
 export let ctxPaMask: u64 = 0;
 /** Entry address bits at or above the physical width (formats' fastOk). */
 export let ctxAboveWidth: u64 = 0;
+/**
+ * Linear offset of a nested space's parent's root table, or 0 (no parent, an
+ * unaligned or unbacked root: walks then find the entry as any other). Read at the
+ * start of every run (enterRun): the context outlives runs, and memory may be backed
+ * between them.
+ */
+export let ctxParentRootTable: usize = 0;
 /** The space generation the context was loaded under; -1 = never loaded. */
 let ctxGeneration: i64 = -1;
 
@@ -64,4 +72,10 @@ export function enterContext(space: u32, flags: u32): void {
     ctxTableCache = caches && cacheEnabled(CACHE_NESTED_TABLE);
     ctxParentThreshold = ctxTableCache ? translationThreshold(<u32>parent) : 0;
   }
+}
+
+/** Loads the context (enterContext) and what may change between two runs under it. */
+export function enterRun(space: u32, flags: u32): void {
+  enterContext(space, flags);
+  ctxParentRootTable = ctxParent >= 0 && (ctxParentRoot & 0xFFF) == 0 ? frameOffset(ctxParentRoot) : 0;
 }

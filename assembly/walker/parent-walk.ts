@@ -6,7 +6,7 @@ import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry'
 import { PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_STAGE2_WALKS } from '../counters';
 import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE } from './codes';
-import { ctxParentLevels, ctxParentRoot, ctxParentTracksDirty, ctxTracksDirty, ctxWriteAd, ctxAboveWidth } from './context';
+import { ctxParentLevels, ctxParentRoot, ctxParentRootTable, ctxParentTracksDirty, ctxTracksDirty, ctxWriteAd, ctxAboveWidth } from './context';
 import {
   fail, finish, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE, L_PURPOSE,
   P_INPUT, P_LEVEL, P_PERMS, P_ACCESS, N_PTR, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
@@ -51,8 +51,11 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
   // operations per entry instead of a conversion each.
   let allOf: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   let anyOf: u64 = 0;
-  // The root may be any address a caller set (setRoot): checked against the width.
-  let ptr = entryPointer(ctxParentRoot + ((cursor >> 55) << 3));
+  // The root may be any address a caller set (setRoot): when enterRun found no table
+  // there, its entry is looked up (and checked against the width) as any other.
+  const rootTable = ctxParentRootTable;
+  const rootIndex = <usize>(cursor >> 55) << 3;
+  let ptr = rootTable ? rootTable + rootIndex : entryPointer(ctxParentRoot + rootIndex);
   let pte: u64;
   // Plain table entries, the common case above the last level: one test each.
   while (true) {

@@ -9,7 +9,7 @@ import { PERM_R, PERM_W } from '../formats/common';
 import { count, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import { REASON_EXTERNAL, ACCESS_WRITE } from './codes';
 import {
-  enterContext, ctxSpace, ctxFlags, ctxParent, ctxTableCache, ctxParentThreshold, ctxWriteAd, ctxParentWriteAd, ctxWalkCaches,
+  enterRun, ctxSpace, ctxFlags, ctxParent, ctxTableCache, ctxParentThreshold, ctxWriteAd, ctxParentWriteAd, ctxWalkCaches,
 } from './context';
 import { LEAN_MODE, FULL_MODE } from './modes';
 import {
@@ -20,7 +20,7 @@ import { runKernel } from './kernel';
 
 /** Walks the requests set on lanes first..first+count-1, all of `space`. */
 export function runLanes(space: u32, flags: u32, first: u32, count: u32): void {
-  enterContext(space, flags);
+  enterRun(space, flags);
   if (ctxWriteAd || ctxParentWriteAd || ctxWalkCaches || ctxTableCache) runFormats(FULL_MODE, space, first, count);
   else runFormats(LEAN_MODE, space, first, count);
 }
@@ -66,7 +66,7 @@ export function storeThroughParent(lane: usize, gpa: u64, bits: u64): bool {
     const space = ctxSpace;
     const flags = ctxFlags;
     const reason = walkOnce(parent, gpa, ACCESS_WRITE, flags, WRITE_SLOT);
-    enterContext(space, flags);
+    enterRun(space, flags);
     const helper = laneAt(WRITE_SLOT);
     if (reason) {
       fail(lane, reason, 2, load<u32>(helper + R_LEVEL), gpa);
