@@ -43,9 +43,9 @@ export const REASON_STALE: u32 = 6;
 /** The lane whose result the last* getters report. */
 let lastLane: usize = laneAt(SINGLE_SLOT);
 
+/** Fills the IOTLB (which has ways) with the lane's translation. */
 function fillIotlb(lane: usize, space: u32, iova: u64): void {
   const desc = descAt(CACHE_IOTLB);
-  if (!load<u32>(desc + D_WAYS)) return;
   const shiftBits = load<u32>(lane + R_SHIFT);
   const shift = <u64>shiftBits;
   const sizeClass = shiftBits - 12;
@@ -135,6 +135,7 @@ let hitAddr: u64 = 0;
 /** Walks the `lanes` misses gathered for `space` and delivers their results; returns how many faulted. */
 function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u32 {
   runLanes(space, WALK_CACHES | WALK_WRITE_AD, 0, lanes);
+  const fills = load<u32>(descAt(CACHE_IOTLB) + D_WAYS) != 0;
   let failures: u32 = 0;
   for (let slot: u32 = 0; slot < lanes; slot++) {
     const lane = laneAt(slot);
@@ -153,7 +154,7 @@ function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u
     } else {
       store<u64>(outBase + (<usize>index << 3), load<u64>(lane + R_ADDR));
       store<u32>(statusBase + (<usize>index << 2), 0);
-      fillIotlb(lane, space, iova);
+      if (fills) fillIotlb(lane, space, iova);
     }
     lastLane = lane;
   }

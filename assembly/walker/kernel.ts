@@ -77,7 +77,8 @@ import { parentWalkWhole, parentWalkToLast, finishNested, NO_ADDRESS } from './p
     const host = level > 0
       ? parentWalkWhole(f, p, m, lane, entry)
       : parentWalkToLast(f, p, m, lane, entry, ACCESS_READ, PURPOSE_TABLE);
-    if (host != NO_ADDRESS) store<u32>(lane + N_PTR, <u32>entryPointer(host));
+    // A leaf's address passed the reserved check: it is inside the physical width.
+    if (host != NO_ADDRESS) store<u32>(lane + N_PTR, <u32>entryPointerInWidth(host));
     return;
   }
   const host = (m.caches() && ctxTableCache) ? tableCacheLookup(<u32>ctxParent, entry, PERM_R, ctxParentThreshold) : NO_HOST;
@@ -239,7 +240,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
     // Resume stage 1 at the entry the parent walk was for, now with its host pointer.
     store<u32>(lane + L_STATE, STATE_OWN);
-    setNext(p, lane, gpa, entryPointer(host));
+    setNext(p, lane, gpa, entryPointerInWidth(host));
     return;
   }
   finishNested(f, m, lane, host, perms, levelShift(level), writable, gpa);
