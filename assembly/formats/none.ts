@@ -11,7 +11,8 @@
   @inline leafOk(pte: u64, level: u32): bool { return false; }
   @inline plainMask(aboveWidth: u64): u64 { return 0; }
   @inline plainTable(pte: u64, plain: u64): bool { return false; }
-  @inline permsOf(allOf: u64, anyOf: u64): u32 { return 0; }
+  @inline allows(pte: u64): u64 { return 0; }
+  @inline permsOf(allowed: u64): u32 { return 0; }
   @inline tableAddr(pte: u64): u64 { return 0; }
   @inline leafAddr(pte: u64, level: u32): u64 { return 0; }
   @inline perms(pte: u64): u32 { return 0; }

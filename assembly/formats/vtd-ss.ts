@@ -41,10 +41,12 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
   @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R, W, X sit at the permission bits' own positions; a second stage has no privilege notion: U always. */
-  @inline perms(pte: u64): u32 { return this.permsOf(pte, pte); }
-  /** perms of a walk from the AND and the OR of its entries: R, W and X must be set in all. */
-  @inline permsOf(allOf: u64, anyOf: u64): u32 {
-    return PERM_U | <u32>(allOf & (R | W | X));
+  @inline perms(pte: u64): u32 { return this.permsOf(this.allows(pte)); }
+  /** R, W and X are bits every entry must set: the entry as it is. */
+  @inline allows(pte: u64): u64 { return pte; }
+  /** perms of a walk from the AND of its entries' allows. */
+  @inline permsOf(allowed: u64): u32 {
+    return PERM_U | <u32>(allowed & (R | W | X));
   }
   @inline accessedBit(): u64 { return 0x100; }
   @inline dirtyBit(): u64 { return 0x200; }

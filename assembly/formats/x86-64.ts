@@ -46,10 +46,12 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   @inline tableAddr(pte: u64): u64 { return pte & ADDRESS_MASK; }
   @inline leafAddr(pte: u64, level: u32): u64 { return leafBase(pte, level); }
   /** R always; W from R/W (bit 1); U from U/S (bit 2 -> 3); X unless XD (bit 63 -> 2). */
-  @inline perms(pte: u64): u32 { return this.permsOf(pte, pte); }
-  /** perms of a walk from the AND and the OR of its entries: R/W and U/S must be set in all, XD in none. */
-  @inline permsOf(allOf: u64, anyOf: u64): u32 {
-    return PERM_R | <u32>(allOf & RW) | (<u32>(allOf & US) << 1) | <u32>((~anyOf >> 61) & 4);
+  @inline perms(pte: u64): u32 { return this.permsOf(this.allows(pte)); }
+  /** The entry with XD flipped, so that every permission bit is one all entries must allow. */
+  @inline allows(pte: u64): u64 { return pte ^ XD; }
+  /** perms of a walk from the AND of its entries' allows: R/W and U/S set in all, XD in none. */
+  @inline permsOf(allowed: u64): u32 {
+    return PERM_R | <u32>(allowed & RW) | (<u32>(allowed & US) << 1) | <u32>((allowed >> 61) & 4);
   }
   @inline accessedBit(): u64 { return 0x20; }
   @inline dirtyBit(): u64 { return 0x40; }

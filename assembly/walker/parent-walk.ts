@@ -47,10 +47,9 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
   // The input's index bits, the current level's on top: one shift per level instead
   // of a shift by a computed amount.
   let cursor = gpa << <u64>(64 - levelShift(levels));
-  // Permissions as the AND and the OR of the entries read (format's permsOf): two
-  // operations per entry instead of a conversion each.
-  let allOf: u64 = 0xFFFF_FFFF_FFFF_FFFF;
-  let anyOf: u64 = 0;
+  // Permissions as the AND of what the entries read allow (format's allows and
+  // permsOf): one or two operations per entry instead of a conversion each.
+  let allowed: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   // The root may be any address a caller set (setRoot): when enterRun found no table
   // there, its entry is looked up (and checked against the width) as any other.
   const rootTable = ctxParentRootTable;
@@ -60,11 +59,10 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
   // Plain table entries, the common case above the last level: one test each.
   while (true) {
     pte = load<u64>(ptr);
-    allOf &= pte;
-    anyOf |= pte;
+    allowed &= p.allows(pte);
     if (level == 0) break;
     if (!p.plainTable(pte, plain)) {
-      return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, ptr, pte, p.permsOf(allOf, anyOf));
+      return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, ptr, pte, p.permsOf(allowed));
     }
     level--;
     cursor <<= 9;
@@ -72,16 +70,16 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
     if (!whole) {
       if (level == 0) {
         countBy(C_PTE_READS, levels - 1);
-        return waitForLastLevel(lane, gpa, access, purpose, p.permsOf(allOf, anyOf), ptr);
+        return waitForLastLevel(lane, gpa, access, purpose, p.permsOf(allowed), ptr);
       }
     }
   }
   // The last level: a leaf whenever it is present and nothing is reserved.
   if (!p.fastOk(pte, ctxAboveWidth)) {
-    return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, 0, ptr, pte, p.permsOf(allOf, anyOf));
+    return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, 0, ptr, pte, p.permsOf(allowed));
   }
   countBy(C_PTE_READS, levels);
-  return parentLeaf(f, p, m, lane, gpa, access, purpose, 0, pte, p.permsOf(allOf, anyOf));
+  return parentLeaf(f, p, m, lane, gpa, access, purpose, 0, pte, p.permsOf(allowed));
 }
 
 /**
