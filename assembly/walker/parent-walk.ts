@@ -18,9 +18,9 @@ import { storeThroughParent } from './run';
 export const NO_ADDRESS: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 
 /**
- * Walks the parent for `gpa` (the lane's `purpose`) from its root and reads on to
- * the leaf: for the pages holding upper-level stage-1 tables, which are few, so
- * their parent entries stay in the CPU cache. Returns the host address, or
+ * Walks the parent for the stage-1 table entry at `gpa` from its root and reads on
+ * to the leaf: for the pages holding upper-level stage-1 tables, which are few, so
+ * their parent entries stay in the CPU cache. Returns the entry's host address, or
  * NO_ADDRESS when the lane failed.
  */
 export function parentWalkWhole<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64): u64 {
