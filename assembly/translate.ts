@@ -202,6 +202,7 @@ function translateRequests(
   const base = <usize>load<u32>(desc + D_BASE);
   const setMask = load<u32>(desc + D_SET_MASK);
   const ways = load<u32>(desc + D_WAYS);
+  if (!ways) return translateUncached(count, iovaBase, spaceBase, accessBase, outBase, statusBase);
   const lru = load<u32>(desc + D_POLICY) == POLICY_LRU;
   let lastSpace: u32 = 0xFFFF_FFFF;
   let live = false;
@@ -230,8 +231,7 @@ function translateRequests(
       }
     }
     if (!live) {
-      store<u64>(outBase + (<usize>i << 3), 0);
-      store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
+      refuseRequest(i, outBase, statusBase);
       failures++;
       i++;
       continue;
@@ -285,6 +285,61 @@ function translateRequests(
   if (lanes) failures += walkGroup(groupSpace, lanes, outBase, statusBase);
   flushHitCounters(count);
   return failures;
+}
+
+/**
+ * translateRequests for an engine without an IOTLB: every request of a live space is
+ * a miss, grouped exactly as translateRequests groups misses (a request that waits
+ * for the group finds nothing cached afterwards and joins the next one), without
+ * the lookups that would find nothing.
+ */
+function translateUncached(
+  count: u32, iovaBase: usize, spaceBase: usize, accessBase: usize, outBase: usize, statusBase: usize,
+): u32 {
+  // Nothing is ever filled, so the space's page-size mask stays empty: 4 KiB regions.
+  const regionShift = regionShiftOf(0);
+  let lastSpace: u32 = 0xFFFF_FFFF;
+  let live = false;
+  let failures: u32 = 0;
+  let lanes: u32 = 0;
+  let inFlight: u64 = 0;
+  let groupSpace: u32 = 0;
+  let i: u32 = 0;
+  while (i < count) {
+    const space = load<u32>(spaceBase + (<usize>i << 2));
+    if (space != lastSpace) {
+      lastSpace = space;
+      live = spaceValid(space);
+    }
+    if (!live) {
+      refuseRequest(i, outBase, statusBase);
+      failures++;
+      i++;
+      continue;
+    }
+    const iova = load<u64>(iovaBase + (<usize>i << 3));
+    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, inFlight))) {
+      failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+      lanes = 0;
+      inFlight = 0;
+      continue;
+    }
+    misses++;
+    groupSpace = space;
+    setLane(laneAt(lanes), iova, load<u32>(accessBase + (<usize>i << 2)), i);
+    inFlight |= regionBit(iova, regionShift);
+    lanes++;
+    i++;
+  }
+  if (lanes) failures += walkGroup(groupSpace, lanes, outBase, statusBase);
+  flushHitCounters(count);
+  return failures;
+}
+
+/** A request that names no live space: no output, STATUS_BAD_SPACE. */
+@inline function refuseRequest(i: u32, outBase: usize, statusBase: usize): void {
+  store<u64>(outBase + (<usize>i << 3), 0);
+  store<u32>(statusBase + (<usize>i << 2), STATUS_BAD_SPACE);
 }
 
 /** Translates the first `count` requests of the batch ring. */
