@@ -15,10 +15,10 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   /** A real format (as opposed to NoParent). */
   @inline exists(): bool { return true; }
   @inline inputOk(iova: u64, levels: u32): bool {
-    // Canonical: the bits above the top index bit are copies of it.
+    // Canonical: the bits above the top index bit are copies of it, so shifted down
+    // (arithmetically) they read 0 or -1, and one more reads 1 or 0.
     const top = <u64>(levelShift(levels) - 1);
-    const high = <i64>iova >> <i64>top;
-    return high == 0 || high == -1;
+    return <u64>((<i64>iova >> <i64>top) + 1) <= 1;
   }
   /** A range may not cross the non-canonical hole: both ends canonical, in the same half. */
   @inline rangeOk(first: u64, last: u64, levels: u32): bool {

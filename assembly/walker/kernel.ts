@@ -128,7 +128,10 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
 @inline function stepOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   const input = load<u64>(lane + L_INPUT);
   let level = <u32>load<i32>(lane + L_LEVEL);
-  let perms = load<u32>(lane + L_PERMS);
+  const perms = load<u32>(lane + L_PERMS);
+  // What the entries this step reads allow (format's allows): permsOf turns it into
+  // permissions where they are needed, not at every entry.
+  let allowed: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   // A single-stage walk recomputes its entry's address from the table (for a fault);
   // a nested walk keeps the address itself (N_ENTRY).
   let table: u64 = p.exists() ? 0 : load<u64>(lane + L_TABLE);
@@ -153,10 +156,10 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
         setBits(ptr, f.accessedBit());
       }
     }
-    perms &= f.perms(pte);
+    allowed &= f.allows(pte);
     if (kind == ENTRY_TABLE) {
       const nextTable = f.tableAddr(pte);
-      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms);
+      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms & f.permsOf(allowed));
       const next = entryAddress(nextTable, input, level - 1);
       level--;
       if (!p.exists() && level > 0) {
@@ -174,18 +177,19 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       }
       if (!p.exists()) store<u64>(lane + L_TABLE, nextTable);
       store<i32>(lane + L_LEVEL, <i32>level);
-      store<u32>(lane + L_PERMS, perms);
+      store<u32>(lane + L_PERMS, perms & f.permsOf(allowed));
       aimOwn(f, p, m, lane, next, level, true);
       return;
     }
+    const walkPerms = perms & f.permsOf(allowed);
     const access = load<u32>(lane + L_ACCESS);
-    if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
+    if ((walkPerms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
     const output = f.leafAddr(pte, level) | offsetIn(input, level);
     if (p.exists()) {
       store<u64>(lane + L_PTE, pte);
       store<u64>(lane + L_ENTRY, entry);
       store<i32>(lane + L_LEVEL, <i32>level);
-      store<u32>(lane + L_PERMS, perms);
+      store<u32>(lane + L_PERMS, walkPerms);
       if (m.serial()) parentWalkToLast(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
       else startParent(f, p, m, lane, output, access & ~ACCESS_USER, PURPOSE_OUTPUT);
       return;
@@ -195,7 +199,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       setBits(ptr, f.dirtyBit());
       dirty = true;
     }
-    finish(lane, output, perms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
+    finish(lane, output, walkPerms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
     return;
   }
 }
