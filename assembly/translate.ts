@@ -165,11 +165,11 @@ function walkGroup(space: u32, lanes: u32, outBase: usize, statusBase: usize): u
  * Whether a lane of the current group already walks the region of `iova` that a
  * translation of the space's largest cached page size would cover (4 KiB before
  * any fill): a second miss there would most likely walk to the same entry, so it
- * waits for the group and is looked up again.
+ * waits for the group and is looked up again. `region` is regionBit(iova, regionShift).
  */
-@inline function pageInFlight(lanes: u32, iova: u64, regionShift: u64, inFlight: u64): bool {
+@inline function pageInFlight(lanes: u32, iova: u64, regionShift: u64, region: u64, inFlight: u64): bool {
   // The group's regions as a 64-bit filter: most misses are ruled out without a scan.
-  if (!(inFlight & regionBit(iova, regionShift))) return false;
+  if (!(inFlight & region)) return false;
   for (let slot: u32 = 0; slot < lanes; slot++) {
     if (((load<u64>(laneAt(slot) + L_INPUT) ^ iova) >> regionShift) == 0) return true;
   }
@@ -265,7 +265,8 @@ function translateRequests(
     }
     // A group holds misses of one space, at most walkerLanes, in distinct regions.
     const regionShift = regionShiftOf(sizeMask);
-    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, inFlight))) {
+    const region = regionBit(iova, regionShift);
+    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, region, inFlight))) {
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
       forgetRunMiss();
       lanes = 0;
@@ -278,7 +279,7 @@ function translateRequests(
     misses++;
     groupSpace = space;
     setLane(laneAt(lanes), iova, access, i);
-    inFlight |= regionBit(iova, regionShift);
+    inFlight |= region;
     lanes++;
     i++;
   }
@@ -318,7 +319,8 @@ function translateUncached(
       continue;
     }
     const iova = load<u64>(iovaBase + (<usize>i << 3));
-    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, inFlight))) {
+    const region = regionBit(iova, regionShift);
+    if (lanes && (lanes == walkerLanes || space != groupSpace || pageInFlight(lanes, iova, regionShift, region, inFlight))) {
       failures += walkGroup(groupSpace, lanes, outBase, statusBase);
       lanes = 0;
       inFlight = 0;
@@ -327,7 +329,7 @@ function translateUncached(
     misses++;
     groupSpace = space;
     setLane(laneAt(lanes), iova, load<u32>(accessBase + (<usize>i << 2)), i);
-    inFlight |= regionBit(iova, regionShift);
+    inFlight |= region;
     lanes++;
     i++;
   }
