@@ -3,9 +3,9 @@
 // cold ones (setup, mapping, invalidation) may take u64 values (BigInt in JS).
 // docs/wasm-abi.md documents each export.
 import {
-  computeLayout, countersBase, spacesBase, faultRingBase, faultRingCapacity, batchCapacity,
+  computeLayout, countersBase, faultRingBase, faultRingCapacity, batchCapacity,
   batchIovaBase, batchSpaceBase, batchAccessBase, batchOutBase, batchStatusBase, layoutEnd,
-  paBits, cacheDescBase, CACHE_COUNT, CACHE_IOTLB, LINEAR_MEMORY_LIMIT,
+  paBits, CACHE_IOTLB, LINEAR_MEMORY_LIMIT,
 } from './layout';
 import { layoutCaches, cacheSpan, descAt, D_SETS } from './cache';
 import { MAX_ALLOCATOR_PAGES } from './table-records';
@@ -100,9 +100,6 @@ export function batchOut(): usize { return batchOutBase; }
 export function batchStatus(): usize { return batchStatusBase; }
 export function memoryEnd(): usize { return layoutEnd; }
 export function physAddressBits(): u32 { return paBits; }
-export function spaceTable(): usize { return spacesBase; }
-export function cacheDescriptors(): usize { return cacheDescBase; }
-export function cacheCount(): u32 { return CACHE_COUNT; }
 export function iotlbEntries(): u32 {
   const desc = descAt(CACHE_IOTLB);
   return load<u32>(desc + D_SETS) * load<u32>(desc + 8);
