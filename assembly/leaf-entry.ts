@@ -6,8 +6,8 @@ import { spaceAt, spaceValid, S_FORMAT, S_LEVELS, S_PARENT, S_ROOT } from './spa
 import { FORMAT_X86_64 } from './formats/ids';
 import { X86_64_FORMAT } from './formats/x86-64';
 import { VTD_SS_FORMAT } from './formats/vtd-ss';
-import { REASON_TRANSLATION, REASON_RESERVED, REASON_ADDRESS_SIZE, REASON_EXTERNAL } from './walker/codes';
-import { classifyEntry, entryAddress, entryPointer, ENTRY_ABSENT, ENTRY_RESERVED, ENTRY_LEAF } from './table-entry';
+import { REASON_ADDRESS_SIZE, REASON_EXTERNAL } from './walker/codes';
+import { classifyEntry, unusableReason, entryAddress, entryPointer, ENTRY_LEAF } from './table-entry';
 
 /** Status of leafEntry besides the fault reasons: no such space, or a nested one (its tables are GPAs). */
 export const LEAF_BAD_SPACE: u32 = 7;
@@ -36,8 +36,7 @@ function findLeaf<F>(f: F, space: u32, iova: u64): u32 {
     const pte = load<u64>(ptr);
     foundValue = pte;
     const kind = classifyEntry(f, pte, level);
-    if (kind == ENTRY_ABSENT) return REASON_TRANSLATION;
-    if (kind == ENTRY_RESERVED) return REASON_RESERVED;
+    if (kind < ENTRY_LEAF) return unusableReason(kind);
     if (kind == ENTRY_LEAF) return 0;
     table = f.tableAddr(pte);
     level--;

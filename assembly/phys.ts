@@ -37,21 +37,6 @@ const CHUNK_FRAMES: u32 = 1024;
   return load<u32>(<usize>entry + (frameIndex << 2));
 }
 
-/**
- * Linear offset of the 8-byte entry at `pa` (below 2^paBits), or 0 when its frame
- * is not backed. `dir` is dirL1Base, passed in so a walk loop keeps it in a register.
- * A chunk's frames are contiguous, so the offset inside the chunk is the address's
- * low 22 bits.
- */
-@inline export function entryOffsetInWidth(dir: usize, pa: u64): usize {
-  if (pa - windowLo < windowSpan) return <usize>(pa + windowDelta) & ~7;
-  const slot = load<u32>(dir + (<usize>(pa >> DIR_L2_SHIFT) << 2));
-  if (slot & CHUNK) return <usize>(slot - CHUNK) + (<usize>pa & 0x3F_FFF8);
-  if (!slot) return 0;
-  const frame = <usize>load<u32>(<usize>slot + ((<usize>(pa >> 12) & 1023) << 2));
-  return frame ? frame + (<usize>pa & 0xFF8) : 0;
-}
-
 // The window: physical addresses [windowLo, windowLo + windowSpan) backed by chunks
 // that lie one after the other in linear memory as well, so an address there is at
 // pa + windowDelta. Tables the engine allocates are backed chunk by chunk from the
@@ -62,6 +47,13 @@ const CHUNK_FRAMES: u32 = 1024;
 export let windowLo: u64 = 0;
 export let windowSpan: u64 = 0;
 export let windowDelta: u64 = 0;
+
+/** Linear offset of the 8-byte entry at `pa` (below 2^paBits), or 0 when its frame is not backed. */
+@inline export function entryOffsetInWidth(pa: u64): usize {
+  if (pa - windowLo < windowSpan) return <usize>(pa + windowDelta) & ~7;
+  const frame = frameOffsetInWidth(pa);
+  return frame ? frame + (<usize>pa & 0xFF8) : 0;
+}
 
 function growWindow(l1: usize, chunk: usize): void {
   const base = <u64>((l1 - dirL1Base) >> 2) << DIR_L2_SHIFT;

@@ -3,8 +3,9 @@
 // cache, write no A/D and count nothing — what it is. The checks are the walker's,
 // in its order (docs/formats.md, "Faults").
 import { frameOffset, entryOffsetInWidth } from './phys';
-import { paBits, dirL1Base } from './layout';
+import { paBits } from './layout';
 import { levelShift } from './formats/common';
+import { REASON_TRANSLATION, REASON_RESERVED } from './walker/codes';
 
 /** What an entry that was read is. */
 export const ENTRY_ABSENT: u32 = 0;
@@ -17,6 +18,11 @@ export const ENTRY_TABLE: u32 = 3;
   // A malformed entry is never followed: its address may point anywhere.
   if (f.reserved(pte, level, (<u64>1 << paBits) - 1)) return ENTRY_RESERVED;
   return f.isLeaf(pte, level) ? ENTRY_LEAF : ENTRY_TABLE;
+}
+
+/** Why a walk stops at an entry classifyEntry found absent or reserved. */
+@inline export function unusableReason(kind: u32): u32 {
+  return kind == ENTRY_ABSENT ? REASON_TRANSLATION : REASON_RESERVED;
 }
 
 /** Address of the entry of `table` (4 KiB aligned) that `iova` indexes at `level`. */
@@ -38,6 +44,6 @@ export const ENTRY_TABLE: u32 = 3;
  * passed the reserved check: that check already rejected address bits at or above
  * the physical width, so the width test is skipped.
  */
-@inline export function entryPointerInWidth(entry: u64, dir: usize = dirL1Base): usize {
-  return entryOffsetInWidth(dir, entry);
+@inline export function entryPointerInWidth(entry: u64): usize {
+  return entryOffsetInWidth(entry);
 }

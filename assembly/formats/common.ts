@@ -40,15 +40,7 @@ export const PS_BIT: u64 = 0x80;
   return ADDRESS_MASK & ~paMask;
 }
 
-/**
- * The walker's per-entry fast path splits psReserved by what the entry turned out to
- * be (after the width test): a table entry (not a leaf, so level 1+) with PS set is
- * at level 3+, where PS is reserved; a large leaf must have its low address bits clear.
- */
-@inline export function psTableOk(pte: u64): bool {
-  return (pte & PS_BIT) == 0;
-}
-
+/** psReserved for a leaf that passed the width test: a large leaf's low address bits clear. */
 @inline export function psLeafOk(pte: u64, level: u32, low2M: u64, low1G: u64): bool {
   return level == 0 || (pte & (level == 1 ? low2M : low1G)) == 0;
 }

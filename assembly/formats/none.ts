@@ -7,7 +7,6 @@
   @inline isLeaf(pte: u64, level: u32): bool { return true; }
   @inline reserved(pte: u64, level: u32, paMask: u64): bool { return false; }
   @inline fastOk(pte: u64, aboveWidth: u64): bool { return false; }
-  @inline tableOk(pte: u64): bool { return false; }
   @inline leafOk(pte: u64, level: u32): bool { return false; }
   @inline plainMask(aboveWidth: u64): u64 { return 0; }
   @inline plainTable(pte: u64, plain: u64): bool { return false; }

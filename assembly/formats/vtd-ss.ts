@@ -1,6 +1,6 @@
 // Intel VT-d second-stage tables (3/4/5 levels). No present bit: an entry is present
 // when R or W is set. Bits: R 0, W 1, X 2, PS 7, A 8, D 9, address 51:12.
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psTableOk, psLeafOk, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psLeafOk, leafBase } from './common';
 
 const R: u64 = 1;
 const W: u64 = 2;
@@ -24,12 +24,11 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
     return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
   /**
-   * The walker's fast path: present and no address bit in `aboveWidth` (context's
-   * aboveWidthMask); then tableOk or leafOk by what isLeaf says. Together exactly
-   * present && !reserved.
+   * The walker's fast test for a leaf: present and no address bit in `aboveWidth`
+   * (the context's aboveWidthMask), then leafOk; together exactly present &&
+   * !reserved for an entry isLeaf calls a leaf.
    */
   @inline fastOk(pte: u64, aboveWidth: u64): bool { return (pte & (R | W)) != 0 && (pte & aboveWidth) == 0; }
-  @inline tableOk(pte: u64): bool { return psTableOk(pte); }
   /**
    * A plain table entry (R or W, PS clear, nothing above the width) in one test:
    * (pte & 3) - 1 has bit 2 set exactly when neither R nor W is, and `plain`

@@ -1,6 +1,6 @@
 // x86-64 4/5-level paging as read by an IOMMU first stage (VT-d FS, AMD v2).
 // Bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, address 51:12, XD 63 (docs/formats.md).
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psTableOk, psLeafOk, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psLeafOk, leafBase } from './common';
 
 const P: u64 = 1;
 const RW: u64 = 2;
@@ -30,12 +30,11 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
     return psReserved(pte, level, paMask, RESERVED_2M, RESERVED_1G);
   }
   /**
-   * The walker's fast path: present and no address bit in `aboveWidth` (context's
-   * aboveWidthMask); then tableOk or leafOk by what isLeaf says. Together exactly
-   * present && !reserved.
+   * The walker's fast test for a leaf: present and no address bit in `aboveWidth`
+   * (the context's aboveWidthMask), then leafOk; together exactly present &&
+   * !reserved for an entry isLeaf calls a leaf.
    */
   @inline fastOk(pte: u64, aboveWidth: u64): bool { return (pte & P) != 0 && (pte & aboveWidth) == 0; }
-  @inline tableOk(pte: u64): bool { return psTableOk(pte); }
   /**
    * A plain table entry (present, PS clear, nothing above the width) is one masked
    * compare: `plain` is plainMask's, made once per walk. Only for levels 1+.

@@ -26,7 +26,6 @@ export let ctxParentTracksDirty: bool = false;
 export let ctxParentWalkThreshold: u32 = 0;
 export let ctxParentThreshold: u32 = 0;
 export let ctxTableCache: bool = false;
-export let ctxPaMask: u64 = 0;
 /** Entry address bits at or above the physical width (formats' fastOk). */
 export let ctxAboveWidth: u64 = 0;
 /**
@@ -59,8 +58,7 @@ export function enterContext(space: u32, flags: u32): void {
   ctxWriteAd = spaceAd && (flags & WALK_WRITE_AD) != 0;
   ctxWalkCaches = caches && cacheEnabled(1);
   ctxWalkThreshold = ctxWalkCaches ? walkThreshold(space) : 0;
-  ctxPaMask = (<u64>1 << paBits) - 1;
-  ctxAboveWidth = aboveWidthMask(ctxPaMask);
+  ctxAboveWidth = aboveWidthMask((<u64>1 << paBits) - 1);
   ctxParent = parent;
   if (parent >= 0) {
     const pp = spaceAt(<u32>parent);

@@ -8,23 +8,19 @@
 // entry, any stage-1 entry of a nested walk, a parent walk's last-level entry when
 // it is for a last-level table or the output (lean runs walk the parent of an
 // upper-level table to the end at once, parent-walk.ts; full runs read every parent
-// entry a round at a time). The gather pass then loads those
-// entries for all lanes back to back, a handful of instructions apart, so every
-// lane's cache miss is in flight at once; the step pass checks what came back and
-// advances. Without the gather pass only as many misses overlap as fit in the CPU's
+// entry a round at a time). The gather pass then loads those entries for all lanes
+// back to back, a handful of instructions apart, so every lane's cache miss is in
+// flight at once; the step pass checks what came back and advances. Without the gather pass only as many misses overlap as fit in the CPU's
 // reorder window behind the first one. Upper-level entries otherwise stay in the CPU
 // cache and are read inside the step that reaches them.
-import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry';
-import { PERM_R, PERM_W, PERM_U, levelShift } from '../formats/common';
+import { entryAddress, entryPointer, entryPointerInWidth, ENTRY_LEAF, ENTRY_TABLE } from '../table-entry';
+import { PERM_R, PERM_W, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
-import {
-  REASON_TRANSLATION, REASON_PERMISSION, REASON_RESERVED, REASON_ADDRESS_SIZE, REASON_EXTERNAL,
-  ACCESS_READ, ACCESS_WRITE, ACCESS_USER,
-} from './codes';
+import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE, ACCESS_USER } from './codes';
 import {
   ctxSpace, ctxLevels, ctxRoot, ctxWriteAd, ctxTracksDirty, ctxWalkCaches, ctxWalkThreshold,
   ctxParent, ctxParentLevels, ctxParentRoot, ctxParentWriteAd, ctxParentTracksDirty,
-  ctxParentWalkThreshold, ctxParentThreshold, ctxTableCache, ctxPaMask, ctxAboveWidth,
+  ctxParentWalkThreshold, ctxParentThreshold, ctxTableCache, ctxAboveWidth,
 } from './context';
 import {
   laneAt, fail, finish, resetWalk, L_INPUT, L_TABLE, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE,
@@ -32,8 +28,7 @@ import {
   STATE_DONE, STATE_OWN, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
 import { probeWalkCaches, fillWalkCache } from './walk-cache';
-import { entryKind, entryFault, offsetIn, ENTRY_BAD, ENTRY_TABLE } from './entry-checks';
-import { dirL1Base } from '../layout';
+import { entryKind, entryFault, offsetIn } from './entry-checks';
 import { tableCacheLookup, tableCacheFill, NO_HOST } from './table-cache';
 import { storeThroughParent } from './run';
 import { parentWalkWhole, parentWalkToLast, finishNested, NO_ADDRESS } from './parent-walk';
@@ -141,11 +136,10 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   let pte = load<u64>(lane + N_PTE);
   const aboveWidth = ctxAboveWidth;
   const plain = f.plainMask(aboveWidth);
-  const dir = dirL1Base;
   while (true) {
     const kind = entryKind(f, pte, level, plain, aboveWidth);
-    if (kind == ENTRY_BAD) {
-      fail(lane, entryFault(f, ptr, pte, level), 1, level, p.exists() ? entry : entryAddress(table, input, level));
+    if (kind < ENTRY_LEAF) {
+      fail(lane, entryFault(ptr, kind), 1, level, p.exists() ? entry : entryAddress(table, input, level));
       return;
     }
     if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
@@ -170,7 +164,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
         // modes.ts).
         table = nextTable;
         // Unbacked: ptr 0, where the null entry reads as not present (entryFault).
-        ptr = entryPointerInWidth(next, dir);
+        ptr = entryPointerInWidth(next);
         pte = load<u64>(ptr);
         count(C_PTE_READS);
         continue;
@@ -213,8 +207,8 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   let level = <u32>load<i32>(lane + P_LEVEL);
   let perms = load<u32>(lane + P_PERMS);
   const kind = entryKind(p, pte, level, p.plainMask(ctxAboveWidth), ctxAboveWidth);
-  if (kind == ENTRY_BAD) {
-    fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
+  if (kind < ENTRY_LEAF) {
+    fail(lane, entryFault(ptr, kind), 2, level, gpa);
     return;
   }
   if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {

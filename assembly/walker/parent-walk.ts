@@ -2,7 +2,7 @@
 // kept in locals from the root down, and the end every nested walk shares
 // (finishNested). The kernel's state machine (kernel.ts) takes over only where a
 // read waits for the gather pass: this walk's last-level entry, unless `whole`.
-import { entryAddress, entryPointer, entryPointerInWidth } from '../table-entry';
+import { entryAddress, entryPointer, entryPointerInWidth, ENTRY_LEAF } from '../table-entry';
 import { PERM_U, levelShift } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_STAGE2_WALKS } from '../counters';
 import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE } from './codes';
@@ -11,7 +11,7 @@ import {
   fail, finish, L_PTE, L_ENTRY, L_LEVEL, L_PERMS, L_ACCESS, L_STATE, L_PURPOSE,
   P_INPUT, P_LEVEL, P_PERMS, P_ACCESS, N_PTR, STATE_PARENT, PURPOSE_TABLE, PURPOSE_OUTPUT,
 } from './lane';
-import { entryOk, entryFault, offsetIn } from './entry-checks';
+import { entryKind, entryFault, offsetIn } from './entry-checks';
 import { storeThroughParent } from './run';
 
 /** parentWalk's answer when it has no address to give: the lane's state says why. */
@@ -62,7 +62,7 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
     allowed &= p.allows(pte);
     if (level == 0) break;
     if (!p.plainTable(pte, plain)) {
-      return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, ptr, pte, p.permsOf(allowed));
+      return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, plain, ptr, pte, p.permsOf(allowed));
     }
     level--;
     cursor <<= 9;
@@ -74,33 +74,31 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
       }
     }
   }
-  // The last level: a leaf whenever it is present and nothing is reserved.
-  if (!p.fastOk(pte, ctxAboveWidth)) {
-    return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, 0, ptr, pte, p.permsOf(allowed));
+  if (entryKind(p, pte, 0, plain, ctxAboveWidth) != ENTRY_LEAF) {
+    return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, 0, plain, ptr, pte, p.permsOf(allowed));
   }
   countBy(C_PTE_READS, levels);
   return parentLeaf(f, p, m, lane, gpa, access, purpose, 0, pte, p.permsOf(allowed));
 }
 
 /**
- * The rest of a parent walk from an entry that is not a plain table (a large page, a
- * fault, a table the format marks otherwise), just read at `level`: each entry with
- * the whole set of checks. Reads to the end.
+ * The rest of a parent walk from an entry just read at `level` that neither the
+ * plain-table nor the last-level test took (a large page, a fault, a table the
+ * format marks otherwise): each entry classified in full. Reads to the end.
  */
 function parentWalkOn<F, P, M>(
   f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32,
-  levels: u32, level: u32, ptr: usize, pte: u64, perms: u32,
+  levels: u32, level: u32, plain: u64, ptr: usize, pte: u64, perms: u32,
 ): u64 {
-  const aboveWidth = ctxAboveWidth;
   while (true) {
-    const leaf = p.isLeaf(pte, level);
-    if (!entryOk(p, pte, level, leaf, aboveWidth)) {
+    const kind = entryKind(p, pte, level, plain, ctxAboveWidth);
+    if (kind < ENTRY_LEAF) {
       countBy(C_PTE_READS, levels - level);
-      fail(lane, entryFault(p, ptr, pte, level), 2, level, gpa);
+      fail(lane, entryFault(ptr, kind), 2, level, gpa);
       return NO_ADDRESS;
     }
     perms &= p.perms(pte);
-    if (leaf) {
+    if (kind == ENTRY_LEAF) {
       countBy(C_PTE_READS, levels - level);
       return parentLeaf(f, p, m, lane, gpa, access, purpose, level, pte, perms);
     }
