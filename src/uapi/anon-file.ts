@@ -1,6 +1,6 @@
 // Files that ioctls hand out (the kernel's anonymous inodes: fault queues, vEVENTQs).
 // The System installs them in the fd table and forwards read/write/close to them.
-import type { Result } from './result.js';
+import type { Result } from '../iommu/result.js';
 
 export interface AnonFile {
   /** Name shown by the kernel for the file, e.g. "[iommufd-pgfault]". */

@@ -1,7 +1,7 @@
 // One open /dev/iommu file (the kernel's iommufd_ctx): its objects and the few
 // settings that belong to the file rather than to an object.
 import type { Engine } from '../engine/engine.js';
-import type { AllocGuard } from './alloc-guard.js';
+import type { AllocGuard } from '../iommu/alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
 import type { DmaBuf } from './dmabuf.js';
 import type { FramePool } from './frame-pool.js';
@@ -9,9 +9,9 @@ import type { IoasObject } from './ioas/ioas-object.js';
 import type { MemFile } from './memfd.js';
 import { MmapRegions } from './mmap-regions.js';
 import { ObjectTable, type IommufdObject } from './objects.js';
-import { TEST_MEMORY_LIMIT_DEFAULT } from './structs/test-cmd.js';
+import { TEST_MEMORY_LIMIT_DEFAULT } from '../iommu/abi/test-cmd.js';
 import type { UserMemory } from './user-memory.js';
-import type { VendorEnv, VendorRegistry } from './vendor.js';
+import type { VendorEnv, VendorRegistry } from '../iommu/driver.js';
 
 /** What an iommufd file needs from the process around it. */
 export interface ProcessServices {

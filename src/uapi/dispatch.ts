@@ -7,7 +7,7 @@
 //   copy_struct_from_user -> E2BIG / EFAULT
 //   handler (which writes back min(size, sizeof) bytes when it responds)
 import type { IommufdContext } from './context.js';
-import { EFAULT, EINVAL, ENOTTY } from './errno.js';
+import { EFAULT, EINVAL, ENOTTY } from '../iommu/errno.js';
 import { IOMMUFD_CMD, IOMMUFD_CMD_BASE, IOMMUFD_TYPE, ioctlIO, ioctlNr } from './ioctl-numbers.js';
 import { ioasAllowIovas } from './ioctls/allow-iovas.js';
 import { hwptGetDirtyBitmap, hwptSetDirtyTracking } from './ioctls/dirty.js';
@@ -26,12 +26,12 @@ import { ioasAlloc } from './ioctls/ioas-alloc.js';
 import { ioasIovaRanges } from './ioctls/iova-ranges.js';
 import { ioasMap, ioasMapFile } from './ioctls/map.js';
 import { option } from './ioctls/option.js';
-import { testCmd } from './ioctls/test-cmd.js';
+import { testCmd } from '../selftest/test-cmd.js';
 import { ioasUnmap } from './ioctls/unmap.js';
 import { vfioCompatIoctl } from './ioctls/vfio-compat.js';
 import { vfioIoas } from './ioctls/vfio-ioas.js';
-import * as S from './structs/index.js';
-import type { Fields, StructLayout } from './structs/layout.js';
+import * as S from '../iommu/abi/index.js';
+import type { Fields, StructLayout } from '../iommu/abi/layout.js';
 import { copyStructFromUser, Ucmd } from './ucmd.js';
 
 export interface IoctlOp {

@@ -6,8 +6,8 @@
 import { Access } from '../engine/types.js';
 import type { DeviceObject } from './device/device.js';
 import type { FramePool } from './frame-pool.js';
-import { IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID, IOMMU_PGFAULT_PERM_READ, IOMMU_PGFAULT_PERM_WRITE } from './structs/index.js';
-import type { DeviceDmaStep, DmaFault } from './vendor.js';
+import { IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID, IOMMU_PGFAULT_PERM_READ, IOMMU_PGFAULT_PERM_WRITE } from '../iommu/abi/index.js';
+import type { DeviceDmaStep, DmaFault } from '../iommu/driver.js';
 
 export interface DmaRequest {
   /** Absent: a request without PASID (the RID's domain). */

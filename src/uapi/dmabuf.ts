@@ -3,10 +3,10 @@
 // it (DMABUF_REVOKE): every import is told at once and stops being mapped for good,
 // and while revoked nobody can import it (ENODEV); making it valid again only helps
 // new imports. The buffer lives while its fd or an import holds it.
-import { EBADF, EFAULT, EINVAL, ENODEV, ENOMEM } from './errno.js';
+import { EBADF, EFAULT, EINVAL, ENODEV, ENOMEM } from '../iommu/errno.js';
 import type { FramePool } from './frame-pool.js';
 import type { PinnableMemory } from './pinnable.js';
-import { fail, ok, type Result } from './result.js';
+import { fail, ok, type Result } from '../iommu/result.js';
 
 const PAGE = 4096;
 /** OPEN_FMODE: bit 0 = readable, bit 1 = writable (O_RDONLY 0, O_WRONLY 1, O_RDWR 2). */

@@ -4,7 +4,7 @@
 // mapping goes away but the pinned frame (and the bytes a device sees) survive, as
 // with get_user_pages on Linux.
 import type { FrameStore } from '../engine/types.js';
-import type { AllocGuard } from './alloc-guard.js';
+import type { AllocGuard } from '../iommu/alloc-guard.js';
 
 interface FrameState {
   refs: number;

@@ -2,10 +2,10 @@
 // IOMMU_IOAS_MAP_FILE accepts and mmap maps. Truncation drops the file's own
 // references; frames an IOAS pinned stay alive (and keep their bytes) until unpinned.
 // The file itself lives while its fd or a mapping of it holds it.
-import { EFAULT, EINVAL, ENOMEM } from './errno.js';
+import { EFAULT, EINVAL, ENOMEM } from '../iommu/errno.js';
 import type { FramePool } from './frame-pool.js';
 import type { PinnableMemory } from './pinnable.js';
-import { fail, ok, type Result } from './result.js';
+import { fail, ok, type Result } from '../iommu/result.js';
 
 const PAGE = 4096;
 

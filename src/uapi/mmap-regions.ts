@@ -3,11 +3,11 @@
 // lowest free page-aligned range from PAGE_SIZE on (the kernel hands them out of a
 // range tree the same way), which the driver reports to user space. mmap must name
 // exactly that offset and length; while mapped, the region's owner object is busy.
-import { ENOMEM } from './errno.js';
+import { ENOMEM } from '../iommu/errno.js';
 import type { FramePool } from './frame-pool.js';
 import { PAGE_SIZE } from './limits.js';
 import type { IommufdObject } from './objects.js';
-import { fail, ok, type Result } from './result.js';
+import { fail, ok, type Result } from '../iommu/result.js';
 
 /** What a driver gets back for its pages: the cookie to report, and the way to drop them. */
 export interface VendorMmap {

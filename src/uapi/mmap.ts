@@ -3,7 +3,7 @@
 // driver regions (./mmap-regions.ts) map as PFN pages. Checks follow the kernel's
 // order: page-aligned offset, the fd, length, mapping type, then the file's own mmap.
 import type { IommufdContext } from './context.js';
-import { EBADF, EINVAL, ENODEV, ENOMEM, ENXIO, EOPNOTSUPP, EOVERFLOW, EPERM } from './errno.js';
+import { EBADF, EINVAL, ENODEV, ENOMEM, ENXIO, EOPNOTSUPP, EOVERFLOW, EPERM } from '../iommu/errno.js';
 import { Mapping } from './mapped-pages.js';
 import type { MemFile } from './memfd.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_KNOWN_FLAGS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC } from './mman.js';

@@ -3,9 +3,9 @@
 // ALLOC1 does; tests depend on that numbering. Every object counts its `users`: one for
 // the table itself plus one per object or fd depending on it. DESTROY refuses while
 // anything else holds it, and closing the file destroys leaf-first.
-import type { AllocGuard } from './alloc-guard.js';
-import { EBUSY, ENOENT, ENOMEM, ENOSPC } from './errno.js';
-import { fail, ok, type Result } from './result.js';
+import type { AllocGuard } from '../iommu/alloc-guard.js';
+import { EBUSY, ENOENT, ENOMEM, ENOSPC } from '../iommu/errno.js';
+import { fail, ok, type Result } from '../iommu/result.js';
 
 export const ObjectType = {
   IOAS: 'ioas',

@@ -1,7 +1,7 @@
 // What an IOAS needs from the memory behind a mapping: the frame behind one page,
 // pinned so it outlives the process's own mapping. The process address space, memfd
 // files and dma-buf imports provide it; page numbers are source offsets >> 12.
-import type { Result } from './result.js';
+import type { Result } from '../iommu/result.js';
 
 export interface PinnableMemory {
   /** Backs the page if needed and pins its frame (one pin per call), for writing or only reading. */

@@ -5,13 +5,13 @@
 import { Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/options.js';
 import type { FrameStore } from '../engine/types.js';
-import { mockVendor } from '../vendor/mock/vendor.js';
-import { AllocGuard } from './alloc-guard.js';
+import { mockVendor } from '../drivers/mock/vendor.js';
+import { AllocGuard } from '../iommu/alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
 import type { DmaBuf } from './dmabuf.js';
 import { IommufdContext, type ProcessServices } from './context.js';
 import { buildDispatchTable, dispatchIoctl, type IoctlOp } from './dispatch.js';
-import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from './errno.js';
+import { EBADF, EFAULT, EINVAL, ENOENT, ENOTTY } from '../iommu/errno.js';
 import { FramePool } from './frame-pool.js';
 import { deviceDma, type DmaRequest, type DmaResult } from './dma.js';
 import { DeviceObject } from './device/device.js';
@@ -21,7 +21,7 @@ import { mmap, munmap } from './mmap.js';
 import type { OpenFile } from './open-file.js';
 import { ObjectType } from './objects.js';
 import { UserMemory, type UserMemoryOptions } from './user-memory.js';
-import { VendorRegistry, type IommuVendor, type VendorDevice } from './vendor.js';
+import { VendorRegistry, type IommuVendor, type VendorDevice } from '../iommu/driver.js';
 
 export const IOMMU_DEVICE_PATH = '/dev/iommu';
 /** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */

@@ -1,10 +1,10 @@
 // One ioctl in flight: the kernel copy of the user struct and the way back. Handlers
 // read and write fields by name through the command's layout and decide themselves
 // when to respond (most only on success, a few on errors too), as in the kernel.
-import { E2BIG, EFAULT } from './errno.js';
+import { E2BIG, EFAULT } from '../iommu/errno.js';
 import type { IommufdContext } from './context.js';
-import { fail, ok, type Result } from './result.js';
-import { readField, writeField, type Fields, type FieldValue, type StructLayout, type StructValue } from './structs/layout.js';
+import { fail, ok, type Result } from '../iommu/result.js';
+import { readField, writeField, type Fields, type FieldValue, type StructLayout, type StructValue } from '../iommu/abi/layout.js';
 import type { UserAddress, UserMemory } from './user-memory.js';
 
 export class Ucmd<F extends Fields = Fields> {

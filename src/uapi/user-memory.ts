@@ -7,12 +7,12 @@
 //
 // Every access returns a Result: an unmapped address is EFAULT, never an exception,
 // because user pointers in ioctl structs are untrusted input.
-import { EFAULT, EINVAL, ENOMEM } from './errno.js';
+import { EFAULT, EINVAL, ENOMEM } from '../iommu/errno.js';
 import type { FramePool } from './frame-pool.js';
 import type { FilePage, MappedPage } from './mapped-pages.js';
 import { cpuMayRead, cpuMayWrite, pinAllowed, PROT_MASK, PROT_RW } from './mman.js';
 import type { PinnableMemory } from './pinnable.js';
-import { fail, ok, OK_VOID, type Result } from './result.js';
+import { fail, ok, OK_VOID, type Result } from '../iommu/result.js';
 
 const PAGE = 4096;
 

@@ -21,7 +21,7 @@ import type { Counters } from '../engine/counters.js';
 import { Perm } from '../engine/types.js';
 import type { TraceRecord } from '../trace/records.js';
 import { emptyCounts, type RecordCounts } from '../trace/records.js';
-import { IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../uapi/structs/index.js';
+import { IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommu/abi/index.js';
 import { System, type SystemOptions } from '../uapi/system.js';
 import { IommufdError } from '../uapi/typed/errors.js';
 import { Iommufd } from '../uapi/typed/iommufd.js';

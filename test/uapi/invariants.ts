@@ -6,7 +6,7 @@ import { areaLength, type Area } from '../../src/uapi/ioas/area.js';
 import { rangesIntersect } from '../../src/uapi/ioas/iova-range.js';
 import type { PinnedPages } from '../../src/uapi/ioas/pinned-pages.js';
 import type { AccessPin } from '../../src/uapi/ioas/access.js';
-import { AccessObject } from '../../src/uapi/selftest/access.js';
+import { AccessObject } from '../../src/selftest/access.js';
 import {
   DeviceObject,
   HwptNested,
@@ -21,7 +21,7 @@ import {
   type System,
 } from '../../src/uapi/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
-import { MockPagingDomain } from '../../src/vendor/mock/index.js';
+import { MockPagingDomain } from '../../src/drivers/mock/index.js';
 
 const PAGE = 4096n;
 

@@ -3,10 +3,10 @@
 // allowed ranges, locks, every domain's mappings, devices' attachments, pins, frames
 // and the engine's frames in use, open fds.
 import * as U from '../../src/uapi/index.js';
-import { MockNestedDomain, MockPagingDomain } from '../../src/vendor/mock/index.js';
-import { MockDevice } from '../../src/vendor/mock/device-state.js';
+import { MockNestedDomain, MockPagingDomain } from '../../src/drivers/mock/index.js';
+import { MockDevice } from '../../src/drivers/mock/device-state.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
-import { AccessObject } from '../../src/uapi/selftest/access.js';
+import { AccessObject } from '../../src/selftest/access.js';
 
 function domainState(d: U.IoPagingDomain): unknown {
   if (d instanceof MockPagingDomain) return { mock: [...d.mappings()].map((m) => [m.iova, m.pa]), tracking: d.dirty?.enabled };

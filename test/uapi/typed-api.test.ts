@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as Root from '../../src/index.js';
 import * as U from '../../src/uapi/index.js';
-import * as MK from '../../src/vendor/mock/index.js';
+import * as MK from '../../src/drivers/mock/index.js';
 import { checkSystem } from './invariants.js';
 import { selftestData } from './mock-helpers.js';
 

@@ -1,5 +1,5 @@
 // `iommu-wasm demo vtd`: the nested VT-d flow through iommufd, printed as it runs.
-import { runVtdIommufdExample } from '../../vendor/vtd/example-iommufd.js';
+import { runVtdIommufdExample } from '../../examples/vtd/iommufd-nested.js';
 
 const DEMOS: Record<string, () => Promise<string | string[]>> = {
   vtd: runVtdIommufdExample,

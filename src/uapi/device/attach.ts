@@ -8,12 +8,12 @@
 // domain must be PASID-compatible too (both directions are checked); attaching over an
 // existing PASID attachment is EBUSY, replacing a missing one EINVAL.
 import type { IommufdContext } from '../context.js';
-import { EBUSY, EINVAL, ENOENT } from '../errno.js';
+import { EBUSY, EINVAL, ENOENT } from '../../iommu/errno.js';
 import { HwptPaging, isHwpt, type Hwpt } from '../hwpt/hwpt.js';
 import { allocPagingHwpt } from '../hwpt/alloc-paging.js';
 import { IoasObject } from '../ioas/ioas-object.js';
-import { fail, ok, OK_VOID, type Result } from '../result.js';
-import type { VendorViommu } from '../vendor.js';
+import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
+import type { VendorViommu } from '../../iommu/driver.js';
 import { RID, type DeviceObject } from './device.js';
 
 export type AttachMode = 'attach' | 'replace';

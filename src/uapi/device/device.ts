@@ -3,7 +3,7 @@
 // its HWPT.
 import { IommufdObject, ObjectType } from '../objects.js';
 import type { Hwpt } from '../hwpt/hwpt.js';
-import type { VendorDevice } from '../vendor.js';
+import type { VendorDevice } from '../../iommu/driver.js';
 import type { VdeviceObject } from '../viommu/vdevice.js';
 
 /** Key of the RID (requests without a PASID) in `attachments`. */

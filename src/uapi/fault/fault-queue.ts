@@ -7,10 +7,10 @@
 // on a HWPT allocated with this queue (sys.dma).
 import type { AnonFile } from '../anon-file.js';
 import type { IommufdContext } from '../context.js';
-import { EINVAL, ESPIPE } from '../errno.js';
+import { EINVAL, ESPIPE } from '../../iommu/errno.js';
 import { IommufdObject, ObjectType } from '../objects.js';
 import { readWholeRecords } from '../queue-read.js';
-import { fail, ok, type Result } from '../result.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
 import {
   decodeStruct,
   IOMMUFD_PAGE_RESP_INVALID,
@@ -19,7 +19,7 @@ import {
   IommuHwptPgfault,
   packStruct,
   type StructValue,
-} from '../structs/index.js';
+} from '../../iommu/abi/index.js';
 
 export type PgfaultRecord = Omit<StructValue<typeof IommuHwptPgfault.fields>, 'cookie'>;
 

@@ -4,9 +4,9 @@
 import type { IommufdContext } from '../context.js';
 import type { FaultQueue } from '../fault/fault-queue.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
-import { fail, ok, type Result } from '../result.js';
-import type { UserData } from '../user-data.js';
-import type { VendorDevice, VendorPagingDomain } from '../vendor.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
+import type { UserData } from '../../iommu/user-data.js';
+import type { VendorDevice, VendorPagingDomain } from '../../iommu/driver.js';
 import { HwptPaging } from './hwpt.js';
 
 export function allocPagingHwpt(

@@ -5,8 +5,8 @@
 import type { FaultQueue } from '../fault/fault-queue.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
 import { IommufdObject, ObjectType } from '../objects.js';
-import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../structs/hwpt.js';
-import type { VendorNestedDomain, VendorPagingDomain } from '../vendor.js';
+import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../iommu/abi/hwpt.js';
+import type { VendorNestedDomain, VendorPagingDomain } from '../../iommu/driver.js';
 import type { ViommuObject } from '../viommu/viommu.js';
 
 export class HwptPaging extends IommufdObject {

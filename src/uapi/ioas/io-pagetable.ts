@@ -7,12 +7,12 @@
 // the kernel likewise defers pinning (a bad VA surfaces when a domain arrives). Areas
 // over revoked dma-buf memory stay in the IOAS but are in no domain.
 import { Perm } from '../../engine/types.js';
-import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, ENOMEM, EOVERFLOW, EPERM } from '../errno.js';
+import { EADDRINUSE, EBUSY, EEXIST, EINVAL, ENOENT, ENOMEM, EOVERFLOW, EPERM } from '../../iommu/errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
-import { fail, ok, OK_VOID, type Result } from '../result.js';
+import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
 import { areaLength, type Area, type PagesSlice } from './area.js';
 import type { AccessPin, IoasAccess, PhysicalMemory } from './access.js';
-import type { IoPagingDomain } from './domain.js';
+import type { IoPagingDomain } from '../../iommu/paging-domain.js';
 import { allocateIova } from './iova-allocator.js';
 import { byStart, FULL_IOVA_RANGE, holes, rangesIntersect, type IovaRange } from './iova-range.js';
 

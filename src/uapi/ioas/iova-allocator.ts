@@ -3,9 +3,9 @@
 // but never exceeds what the memory itself is aligned to, and is capped at the huge
 // page size. The IOVA keeps the memory's offset inside its page, and IOVA 0 (anything
 // below one page) is never handed out so a zero IOVA can mean "none" to drivers.
-import { EINVAL, ENOSPC, EOVERFLOW } from '../errno.js';
+import { EINVAL, ENOSPC, EOVERFLOW } from '../../iommu/errno.js';
 import { HPAGE_SIZE, PAGE_SIZE, ULONG_MAX } from '../limits.js';
-import { fail, ok, type Result } from '../result.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
 import { holes, type IovaRange } from './iova-range.js';
 
 export interface IovaSpaceView {

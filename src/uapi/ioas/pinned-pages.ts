@@ -6,7 +6,7 @@
 // each holder, and is released when the last holder goes.
 import { PAGE_SIZE } from '../limits.js';
 import type { PinnableMemory } from '../pinnable.js';
-import { OK_VOID, type Result } from '../result.js';
+import { OK_VOID, type Result } from '../../iommu/result.js';
 
 export type PagesSource = 'user' | 'file' | 'dmabuf';
 

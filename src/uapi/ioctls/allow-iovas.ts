@@ -1,8 +1,8 @@
 // IOMMU_IOAS_ALLOW_IOVAS (spec §2.5): replaces the allowed list atomically. Entries are
 // validated as they are read, so the first bad entry decides the errno.
-import { EFAULT, EINVAL, EOPNOTSUPP } from '../errno.js';
+import { EFAULT, EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
 import { rangesIntersect, type IovaRange } from '../ioas/iova-range.js';
-import { decodeStruct, IommuIovaRange, type IommuIoasAllowIovas } from '../structs/index.js';
+import { decodeStruct, IommuIovaRange, type IommuIoasAllowIovas } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 

@@ -1,14 +1,14 @@
 // Small checks several handlers share.
 import { Perm } from '../../engine/types.js';
 import type { IommufdContext } from '../context.js';
-import { ENOENT } from '../errno.js';
+import { ENOENT } from '../../iommu/errno.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
 import { ObjectType } from '../objects.js';
 import {
   IOMMU_IOAS_MAP_FLAGS_ALL,
   IOMMU_IOAS_MAP_READABLE,
   IOMMU_IOAS_MAP_WRITEABLE,
-} from '../structs/ioas.js';
+} from '../../iommu/abi/ioas.js';
 
 export function lookupIoas(ctx: IommufdContext, id: number): IoasObject | undefined {
   return ctx.objects.get<IoasObject>(id, ObjectType.IOAS);

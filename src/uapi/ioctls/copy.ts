@@ -1,8 +1,8 @@
 // IOMMU_IOAS_COPY (spec §2.9): any source range fully covered by contiguous areas is
 // mapped again in the destination, sharing the source's pinned pages.
-import { EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+import { EINVAL, EOPNOTSUPP, EOVERFLOW } from '../../iommu/errno.js';
 import { U64_MAX, ULONG_MAX } from '../limits.js';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_WRITEABLE, type IommuIoasCopy } from '../structs/ioas.js';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_WRITEABLE, type IommuIoasCopy } from '../../iommu/abi/ioas.js';
 import type { Ucmd } from '../ucmd.js';
 import { hasAccessFlag, hasUnknownMapFlags, lookupIoas, NO_SUCH_OBJECT, protOf } from './common.js';
 

@@ -1,13 +1,13 @@
 // IOMMU_HWPT_SET_DIRTY_TRACKING and IOMMU_HWPT_GET_DIRTY_BITMAP (spec §2.15, §2.16):
 // the dirty bits come from the domain's page table (the engine's leaf D bits).
-import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW } from '../../iommu/errno.js';
 import { U64_MAX } from '../limits.js';
 import {
   IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
   IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
   type IommuHwptGetDirtyBitmap,
   type IommuHwptSetDirtyTracking,
-} from '../structs/index.js';
+} from '../../iommu/abi/index.js';
 import type { IovaRange } from '../ioas/iova-range.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupHwptPaging } from './lookup.js';

@@ -1,8 +1,8 @@
 // IOMMU_FAULT_QUEUE_ALLOC (spec §2.18): a FAULT object and its fd. The fd is only
 // handed over once the reply reached the user, so a failed write-back leaves nothing.
-import { EOPNOTSUPP } from '../errno.js';
+import { EOPNOTSUPP } from '../../iommu/errno.js';
 import { FaultFile, FaultQueue } from '../fault/fault-queue.js';
-import type { IommuFaultAlloc } from '../structs/fault.js';
+import type { IommuFaultAlloc } from '../../iommu/abi/fault.js';
 import type { Ucmd } from '../ucmd.js';
 
 export function faultQueueAlloc(u: Ucmd<typeof IommuFaultAlloc.fields>): number {

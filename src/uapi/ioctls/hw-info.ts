@@ -1,7 +1,7 @@
 // IOMMU_GET_HW_INFO (spec §2.14): the vendor's info struct, truncated to the user's
 // buffer and zero-filled beyond it, with the full length reported back.
-import { EFAULT, ENOENT, EOPNOTSUPP } from '../errno.js';
-import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HW_INFO_FLAG_INPUT_TYPE, type IommuHwInfo } from '../structs/index.js';
+import { EFAULT, ENOENT, EOPNOTSUPP } from '../../iommu/errno.js';
+import { IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HW_INFO_FLAG_INPUT_TYPE, type IommuHwInfo } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupDevice } from './lookup.js';
 

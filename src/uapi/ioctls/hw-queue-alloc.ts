@@ -2,9 +2,9 @@
 // vIOMMU's parent IOAS the way an in-kernel access pins, area by area (not readable:
 // EPERM; dma-buf memory: EINVAL; then not mapped: ENOENT), must be physically
 // contiguous (EFAULT) and stays locked against UNMAP while the queue lives.
-import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW, ERANGE } from '../errno.js';
+import { EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EOVERFLOW, ERANGE } from '../../iommu/errno.js';
 import { PAGE_SIZE, U64_MAX } from '../limits.js';
-import { IOMMU_HW_QUEUE_TYPE_DEFAULT, type IommuHwQueueAlloc } from '../structs/index.js';
+import { IOMMU_HW_QUEUE_TYPE_DEFAULT, type IommuHwQueueAlloc } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { HwQueueObject } from '../viommu/hw-queue.js';
 import type { PagesSlice } from '../ioas/area.js';

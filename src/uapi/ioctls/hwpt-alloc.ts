@@ -1,13 +1,13 @@
 // IOMMU_HWPT_ALLOC (spec §2.13): generic checks in the kernel's order, then the
 // device's vendor allocates the domain from the driver data it alone decodes.
 import type { IommufdContext } from '../context.js';
-import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../errno.js';
+import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
 import type { FaultQueue } from '../fault/fault-queue.js';
 import { HwptNested, HwptPaging, type Hwpt } from '../hwpt/hwpt.js';
 import { installPagingHwpt } from '../hwpt/alloc-paging.js';
 import { IoasObject } from '../ioas/ioas-object.js';
 import { ObjectType } from '../objects.js';
-import { fail, ok, type Result } from '../result.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
 import {
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
   IOMMU_HWPT_ALLOC_NEST_PARENT,
@@ -15,10 +15,10 @@ import {
   IOMMU_HWPT_DATA_NONE,
   IOMMU_HWPT_FAULT_ID_VALID,
   type IommuHwptAlloc,
-} from '../structs/index.js';
+} from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
-import type { UserData } from '../user-data.js';
-import type { VendorDevice } from '../vendor.js';
+import type { UserData } from '../../iommu/user-data.js';
+import type { VendorDevice } from '../../iommu/driver.js';
 import { ViommuObject } from '../viommu/viommu.js';
 import type { DeviceObject } from '../device/device.js';
 import { lookupDevice } from './lookup.js';

@@ -1,12 +1,12 @@
 // IOMMU_HWPT_INVALIDATE (spec §4): the target is a nested HWPT or a vIOMMU; its vendor
 // walks the request entries and reports how many it handled. entry_num goes back to
 // the user on every path, errors included.
-import { EINVAL, ENOENT, EOPNOTSUPP } from '../errno.js';
+import { EINVAL, ENOENT, EOPNOTSUPP } from '../../iommu/errno.js';
 import { HwptNested } from '../hwpt/hwpt.js';
-import type { IommuHwptInvalidate } from '../structs/index.js';
+import type { IommuHwptInvalidate } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
-import type { UserDataArray } from '../user-data.js';
-import type { InvalidateResult } from '../vendor.js';
+import type { UserDataArray } from '../../iommu/user-data.js';
+import type { InvalidateResult } from '../../iommu/driver.js';
 import { ViommuObject } from '../viommu/viommu.js';
 
 type InvalidateCmd = Ucmd<typeof IommuHwptInvalidate.fields>;

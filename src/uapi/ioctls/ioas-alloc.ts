@@ -1,7 +1,7 @@
 // IOMMU_IOAS_ALLOC (spec §2.2).
-import { EOPNOTSUPP } from '../errno.js';
+import { EOPNOTSUPP } from '../../iommu/errno.js';
 import { IoasObject } from '../ioas/ioas-object.js';
-import type { IommuIoasAlloc } from '../structs/ioas.js';
+import type { IommuIoasAlloc } from '../../iommu/abi/ioas.js';
 import type { Ucmd } from '../ucmd.js';
 
 export function ioasAlloc(u: Ucmd<typeof IommuIoasAlloc.fields>): number {

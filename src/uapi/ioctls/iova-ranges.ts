@@ -1,7 +1,7 @@
 // IOMMU_IOAS_IOVA_RANGES (spec §2.4). The struct is written back before EMSGSIZE so
 // the caller learns how many ranges to make room for.
-import { EFAULT, EMSGSIZE, EOPNOTSUPP } from '../errno.js';
-import { IommuIovaRange, packStruct, type IommuIoasIovaRanges } from '../structs/index.js';
+import { EFAULT, EMSGSIZE, EOPNOTSUPP } from '../../iommu/errno.js';
+import { IommuIovaRange, packStruct, type IommuIoasIovaRanges } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 

@@ -2,17 +2,17 @@
 // order, then the IOAS places the memory (fixed or allocated IOVA). MAP_FILE takes a
 // memfd or a dma-buf.
 import type { ProcessServices } from '../context.js';
-import { EBADF, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../errno.js';
+import { EBADF, EINVAL, EOPNOTSUPP, EOVERFLOW } from '../../iommu/errno.js';
 import { PinnedPages } from '../ioas/pinned-pages.js';
 import { FilePinSource } from '../memfd.js';
-import { fail, ok, type Result } from '../result.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
 import { PAGE_SIZE, SIZE_MAX, U64_MAX, ULONG_MAX } from '../limits.js';
 import {
   IOMMU_IOAS_MAP_FIXED_IOVA,
   IOMMU_IOAS_MAP_WRITEABLE,
   type IommuIoasMap,
   type IommuIoasMapFile,
-} from '../structs/ioas.js';
+} from '../../iommu/abi/ioas.js';
 import type { Ucmd } from '../ucmd.js';
 import { hasAccessFlag, hasUnknownMapFlags, lookupIoas, NO_SUCH_OBJECT, protOf } from './common.js';
 

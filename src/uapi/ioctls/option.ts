@@ -1,6 +1,6 @@
 // IOMMU_OPTION (spec §2.11): per-file RLIMIT_MODE and per-IOAS HUGE_PAGES. Only val64
 // travels back to the user.
-import { EBUSY, EINVAL, EOPNOTSUPP, EPERM } from '../errno.js';
+import { EBUSY, EINVAL, EOPNOTSUPP, EPERM } from '../../iommu/errno.js';
 import { RLIMIT_MODE_MM, RLIMIT_MODE_USER } from '../context.js';
 import {
   IOMMU_OPTION_HUGE_PAGES,
@@ -8,7 +8,7 @@ import {
   IOMMU_OPTION_OP_SET,
   IOMMU_OPTION_RLIMIT_MODE,
   type IommuOption,
-} from '../structs/option.js';
+} from '../../iommu/abi/option.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 

@@ -1,8 +1,8 @@
 // IOMMU_IOAS_UNMAP (spec §2.10). iova 0 with length U64_MAX means "everything" and
 // cannot fail; otherwise only whole areas inside the range are removed.
-import { EINVAL, EOVERFLOW } from '../errno.js';
+import { EINVAL, EOVERFLOW } from '../../iommu/errno.js';
 import { U64_MAX, ULONG_MAX } from '../limits.js';
-import type { IommuIoasUnmap } from '../structs/ioas.js';
+import type { IommuIoasUnmap } from '../../iommu/abi/ioas.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 

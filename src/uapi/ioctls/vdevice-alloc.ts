@@ -1,6 +1,6 @@
 // IOMMU_VDEVICE_ALLOC (spec §2.20): one virtual ID per device, unique per vIOMMU.
-import { EEXIST, EINVAL, ENOENT } from '../errno.js';
-import type { IommuVdeviceAlloc } from '../structs/index.js';
+import { EEXIST, EINVAL, ENOENT } from '../../iommu/errno.js';
+import type { IommuVdeviceAlloc } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { VdeviceObject } from '../viommu/vdevice.js';
 import { lookupDevice, lookupViommu } from './lookup.js';

@@ -1,6 +1,6 @@
 // IOMMU_VEVENTQ_ALLOC (spec §2.22): one queue per (vIOMMU, type) and its read-only fd.
-import { EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from '../errno.js';
-import { IOMMU_VEVENTQ_TYPE_DEFAULT, type IommuVeventqAlloc } from '../structs/index.js';
+import { EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from '../../iommu/errno.js';
+import { IOMMU_VEVENTQ_TYPE_DEFAULT, type IommuVeventqAlloc } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import { VeventqFile, VeventqObject } from '../viommu/veventq.js';
 import { lookupViommu } from './lookup.js';

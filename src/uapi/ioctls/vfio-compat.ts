@@ -7,7 +7,7 @@
 // `vfio_compat_mock_domain`); where it is silent this layer follows VFIO type1 as
 // documented in linux/vfio.h, and says so below.
 import type { IommufdContext } from '../context.js';
-import { EFAULT, EINVAL, ENODEV, ENOTTY } from '../errno.js';
+import { EFAULT, EINVAL, ENODEV, ENOTTY } from '../../iommu/errno.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
 import { rangesIntersect } from '../ioas/iova-range.js';
 import { PinnedPages } from '../ioas/pinned-pages.js';
@@ -42,7 +42,7 @@ import {
   type Fields,
   type StructLayout,
   type StructValue,
-} from '../structs/index.js';
+} from '../../iommu/abi/index.js';
 
 export function vfioCompatIoctl(ctx: IommufdContext, request: number, arg: number): number {
   switch (request) {

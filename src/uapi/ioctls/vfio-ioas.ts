@@ -1,12 +1,12 @@
 // IOMMU_VFIO_IOAS (spec §2.12): which IOAS the VFIO compatibility container uses.
 // The association is a pointer, not a reference: destroying the IOAS clears it.
-import { ENODEV, EOPNOTSUPP } from '../errno.js';
+import { ENODEV, EOPNOTSUPP } from '../../iommu/errno.js';
 import {
   IOMMU_VFIO_IOAS_CLEAR,
   IOMMU_VFIO_IOAS_GET,
   IOMMU_VFIO_IOAS_SET,
   type IommuVfioIoas,
-} from '../structs/vfio-ioas.js';
+} from '../../iommu/abi/vfio-ioas.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from './common.js';
 

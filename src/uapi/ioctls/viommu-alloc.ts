@@ -1,8 +1,8 @@
 // IOMMU_VIOMMU_ALLOC (spec §2.19).
-import { EINVAL, ENOENT, EOPNOTSUPP } from '../errno.js';
-import { IOMMU_VIOMMU_TYPE_DEFAULT, type IommuViommuAlloc } from '../structs/index.js';
+import { EINVAL, ENOENT, EOPNOTSUPP } from '../../iommu/errno.js';
+import { IOMMU_VIOMMU_TYPE_DEFAULT, type IommuViommuAlloc } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
-import type { UserData } from '../user-data.js';
+import type { UserData } from '../../iommu/user-data.js';
 import { ViommuObject } from '../viommu/viommu.js';
 import { lookupDevice, lookupHwptPaging } from './lookup.js';
 

@@ -2,8 +2,8 @@
 // contract in ../ioas/domain.ts (aligned, inside the aperture, never over an existing
 // mapping) so a test notices when the IOAS breaks it. `failMapAfter` injects ENOMEM to
 // exercise the IOAS's undo paths.
-import { EEXIST, EINVAL, ENOMEM } from '../errno.js';
-import type { DomainProt, IoPagingDomain } from '../ioas/domain.js';
+import { EEXIST, EINVAL, ENOMEM } from '../../iommu/errno.js';
+import type { DomainProt, IoPagingDomain } from '../../iommu/paging-domain.js';
 import { U64_MAX } from '../limits.js';
 
 export interface RecordingDomainOptions {

@@ -1,7 +1,7 @@
 // The typed API's one failure type: an ioctl (or fd syscall) that returned -errno,
 // with the errno as a number and a name, the command that failed and a sentence a
 // person can read. Nothing else is thrown for a failing call.
-import { ERRNO_NAMES } from '../errno.js';
+import { ERRNO_NAMES } from '../../iommu/errno.js';
 
 /** strerror(3) wording for every errno the uAPI layer produces. */
 const DESCRIPTIONS: Readonly<Record<string, string>> = {

@@ -2,7 +2,7 @@
 // exported layout into a scratch page of the process, the ioctl is issued, and the
 // struct is read back. Payloads (vendor data, range arrays, bitmaps) live in temporary
 // user buffers that are freed whatever the outcome.
-import { packStruct, unpackStruct, type Fields, type StructLayout, type StructValue } from '../structs/layout.js';
+import { packStruct, unpackStruct, type Fields, type StructLayout, type StructValue } from '../../iommu/abi/layout.js';
 import type { System } from '../system.js';
 import { check } from './errors.js';
 

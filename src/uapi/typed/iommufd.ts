@@ -3,7 +3,7 @@
 // unpacks the answer. Failures are IommufdError (errno, name, command, message) and
 // nothing else; the syscall surface itself never throws.
 import * as N from '../ioctl-numbers.js';
-import * as S from '../structs/index.js';
+import * as S from '../../iommu/abi/index.js';
 import type { System } from '../system.js';
 import { check, IommufdError } from './errors.js';
 import { IoctlCaller } from './ioctl-call.js';

@@ -4,8 +4,8 @@
 // dma-buf to map with ioasMapFile. Only with a
 // System built with selfTest (the default), as the kernel's CONFIG_IOMMUFD_TEST.
 import { IOMMU_TEST_CMD } from '../ioctl-numbers.js';
-import * as S from '../structs/index.js';
-import { encodeStruct, type Fields, type StructLayout, type StructValue } from '../structs/layout.js';
+import * as S from '../../iommu/abi/index.js';
+import { encodeStruct, type Fields, type StructLayout, type StructValue } from '../../iommu/abi/layout.js';
 import type { Iommufd } from './iommufd.js';
 
 export interface MockDevice {

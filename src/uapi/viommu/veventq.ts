@@ -4,11 +4,11 @@
 // sequence number each time) sits at the tail until a real event replaces it.
 import type { AnonFile } from '../anon-file.js';
 import type { IommufdContext } from '../context.js';
-import { EINVAL } from '../errno.js';
+import { EINVAL } from '../../iommu/errno.js';
 import { IommufdObject, ObjectType } from '../objects.js';
 import { readWholeRecords } from '../queue-read.js';
-import { fail, ok, type Result } from '../result.js';
-import { IOMMU_VEVENTQ_FLAG_LOST_EVENTS, IommufdVeventHeader, packStruct } from '../structs/index.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
+import { IOMMU_VEVENTQ_FLAG_LOST_EVENTS, IommufdVeventHeader, packStruct } from '../../iommu/abi/index.js';
 import type { ViommuObject } from './viommu.js';
 
 const INT_MAX = 0x7fff_ffff;

@@ -2,7 +2,7 @@
 // its vDEVICEs (by virtual ID), its vEVENTQs (one per type) and its HW queues.
 import { IommufdObject, ObjectType } from '../objects.js';
 import type { HwptPaging } from '../hwpt/hwpt.js';
-import type { VendorViommu } from '../vendor.js';
+import type { VendorViommu } from '../../iommu/driver.js';
 import type { HwQueueObject } from './hw-queue.js';
 import type { VdeviceObject } from './vdevice.js';
 import type { VeventqObject } from './veventq.js';

@@ -1,0 +1,153 @@
+// A mock device as its driver sees it (spec §5.2): flags chosen by MOCK_DOMAIN_FLAGS,
+// four cache words the vIOMMU invalidation clears, PASID width, and what is attached
+// (for dirty-capability checks, vIOMMU events and the PASID 1024 fault injection).
+import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
+import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
+import type { VendorMmap } from '../../uapi/mmap-regions.js';
+import { copyUserData, copyUserDataOut, type UserData } from '../../iommu/user-data.js';
+import type { VendorDevice, VendorDomain, VendorEnv, VendorNestedDomain, VendorPagingDomain, VendorViommu } from '../../iommu/driver.js';
+import {
+  IOMMU_HW_INFO_SELFTEST_REGVAL,
+  IOMMU_HW_INFO_TYPE_SELFTEST,
+  IOMMU_HWPT_DATA_SELFTEST,
+  IOMMU_TEST_DEV_CACHE_DEFAULT,
+  IOMMU_TEST_PASID_RESERVED,
+  IOMMU_VIOMMU_TYPE_SELFTEST,
+  MOCK_DEV_CACHE_NUM,
+  MOCK_FLAGS_DEVICE_NO_DIRTY,
+  MOCK_FLAGS_DEVICE_PASID,
+  MOCK_IOMMUPT_DEFAULT,
+  MOCK_IOMMUPT_HUGE,
+  MOCK_PASID_WIDTH,
+} from './constants.js';
+import { MockNestedDomain } from './nested-domain.js';
+import { MockPagingDomain } from './paging-domain.js';
+import { MockViommu } from './viommu.js';
+import { mockVendor } from './vendor.js';
+
+const NEST_PARENT = 1 << 0;
+const DIRTY_TRACKING = 1 << 1;
+const PASID = 1 << 3;
+/** Every mock device sits behind the one mock IOMMU instance. */
+const MOCK_IOMMU = Object.freeze({ name: 'mock-iommu' });
+
+/** struct iommu_hwpt_selftest: iotlb u32 @0 (mandatory), pagetable_type u32 @4. */
+const HWPT_SELFTEST_MIN = 4;
+const HWPT_SELFTEST_SIZE = 8;
+/** struct iommu_viommu_selftest: in_data @0, out_data @4 (mandatory), out_mmap_offset @8, out_mmap_length @16. */
+const VIOMMU_SELFTEST_MIN = 8;
+const VIOMMU_SELFTEST_SIZE = 24;
+/** The vIOMMU's data pages, mmap-able through the iommufd. */
+const VIOMMU_MMAP_PAGES = 2;
+
+export class MockDevice implements VendorDevice {
+  readonly vendor = mockVendor;
+  readonly iommu = MOCK_IOMMU;
+  readonly cache = new Array<number>(MOCK_DEV_CACHE_NUM).fill(IOMMU_TEST_DEV_CACHE_DEFAULT);
+  /** The vIOMMU (and this device's virtual ID on it) of the nested domain attached at the RID. */
+  viommu: { viommu: VendorViommu; vdevId: bigint } | undefined;
+  /** Set by a successful attach on PASID 1024: the next one fails with ENOMEM. */
+  private pasidFakeError = false;
+
+  constructor(readonly flags: number) {}
+
+  get maxPasidLog2(): number {
+    return this.flags & MOCK_FLAGS_DEVICE_PASID ? MOCK_PASID_WIDTH : 0;
+  }
+
+  get dirtyCapable(): boolean {
+    return (this.flags & MOCK_FLAGS_DEVICE_NO_DIRTY) === 0;
+  }
+
+  hwInfo(requested: number): Result<{ type: number; data: Uint8Array }> {
+    if (requested !== 0 && requested !== IOMMU_HW_INFO_TYPE_SELFTEST) return fail(EOPNOTSUPP);
+    const data = new Uint8Array(8);
+    new DataView(data.buffer).setUint32(4, IOMMU_HW_INFO_SELFTEST_REGVAL, true);
+    return ok({ type: IOMMU_HW_INFO_TYPE_SELFTEST, data });
+  }
+
+  allocPaging(env: VendorEnv, flags: number, data: UserData | undefined): Result<VendorPagingDomain> {
+    if ((flags & ~(NEST_PARENT | DIRTY_TRACKING | PASID)) !== 0) return fail(EOPNOTSUPP);
+    if (flags & DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
+    let tableType = MOCK_IOMMUPT_DEFAULT;
+    if (data) {
+      if (data.type !== IOMMU_HWPT_DATA_SELFTEST) return fail(EOPNOTSUPP);
+      const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, HWPT_SELFTEST_MIN, HWPT_SELFTEST_SIZE);
+      if (!r.ok) return r;
+      tableType = r.value.getUint32(4, true);
+      // Unknown table types: EINVAL is this model's choice (the errno is UNVERIFIED).
+      if (tableType !== MOCK_IOMMUPT_DEFAULT && tableType !== MOCK_IOMMUPT_HUGE) return fail(EINVAL);
+    }
+    return MockPagingDomain.create(mockVendor, env.engine, env.guard, flags, { huge: tableType === MOCK_IOMMUPT_HUGE });
+  }
+
+  allocNested(env: VendorEnv, parent: VendorPagingDomain | VendorViommu, flags: number, data: UserData): Result<VendorNestedDomain> {
+    if ((flags & ~PASID) !== 0) return fail(EOPNOTSUPP);
+    const viommu = parent instanceof MockViommu ? parent : undefined;
+    const paging = viommu ? viommu.parent : parent;
+    if (!(paging instanceof MockPagingDomain)) return fail(EINVAL);
+    if (data.type !== IOMMU_HWPT_DATA_SELFTEST) return fail(EOPNOTSUPP);
+    const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, HWPT_SELFTEST_MIN, HWPT_SELFTEST_SIZE);
+    if (!r.ok) return r;
+    if (!env.guard.allow('vendor')) return fail(ENOMEM);
+    return ok(new MockNestedDomain(mockVendor, flags, paging, r.value.getUint32(0, true), viommu));
+  }
+
+  allocViommu(env: VendorEnv, type: number, parent: VendorPagingDomain, data: UserData | undefined): Result<VendorViommu> {
+    if (type !== IOMMU_VIOMMU_TYPE_SELFTEST) return fail(EOPNOTSUPP);
+    if (!(parent instanceof MockPagingDomain)) return fail(EINVAL);
+    let inData = 0;
+    let mmap: VendorMmap | undefined;
+    if (data) {
+      const r = copyUserData(env.mem, data, type, VIOMMU_SELFTEST_MIN, VIOMMU_SELFTEST_SIZE);
+      if (!r.ok) return r;
+      inData = r.value.getUint32(0, true);
+      const region = env.mmap.create(VIOMMU_MMAP_PAGES);
+      if (!region.ok) return region;
+      mmap = region.value;
+      const out = new Uint8Array(VIOMMU_SELFTEST_SIZE);
+      const view = new DataView(out.buffer);
+      view.setUint32(0, inData, true);
+      // The loopback the self-test reads back through the mapping.
+      mmap.write(0, out.subarray(0, 4));
+      view.setUint32(4, inData, true);
+      view.setBigUint64(8, mmap.offset, true);
+      view.setBigUint64(16, mmap.length, true);
+      const w = copyUserDataOut(env.mem, data, type, VIOMMU_SELFTEST_MIN, out);
+      if (!w.ok) {
+        mmap.release();
+        return w;
+      }
+    }
+    if (!env.guard.allow('vendor')) {
+      mmap?.release();
+      return fail(ENOMEM);
+    }
+    return ok(new MockViommu(mockVendor, type, parent, inData, mmap));
+  }
+
+  attach(domain: VendorDomain | null, pasid: number | undefined, vdevIdOn: (viommu: VendorViommu) => bigint | undefined): Result<void> {
+    if (domain === null) {
+      if (pasid === IOMMU_TEST_PASID_RESERVED) this.pasidFakeError = false;
+      if (pasid === undefined) this.viommu = undefined;
+      return OK_VOID;
+    }
+    if (domain.vendor !== mockVendor) return fail(EINVAL);
+    if (domain.kind === 'paging' && domain.dirty && !this.dirtyCapable) return fail(EINVAL);
+    let viommu: { viommu: VendorViommu; vdevId: bigint } | undefined;
+    if (domain.kind === 'nested' && domain.viommu) {
+      const vdevId = vdevIdOn(domain.viommu);
+      if (vdevId === undefined) return fail(ENOENT);
+      viommu = { viommu: domain.viommu, vdevId };
+    }
+    if (pasid === IOMMU_TEST_PASID_RESERVED) {
+      if (this.pasidFakeError) {
+        this.pasidFakeError = false;
+        return fail(ENOMEM);
+      }
+      this.pasidFakeError = true;
+    }
+    if (pasid === undefined) this.viommu = viommu;
+    return OK_VOID;
+  }
+}

@@ -1,0 +1,56 @@
+// The mock's nested domain (spec §5.2): no stage-1 table of its own, only the four
+// IOTLB slots the self-test reads back, initialised from the allocation data and
+// cleared by HWPT_INVALIDATE. A device access through it is translated by the parent
+// (the mock's stage 1 is the identity).
+import { EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
+import { copyUserArrayEntry, type UserDataArray } from '../../iommu/user-data.js';
+import type { DmaStep, IommuVendor, InvalidateResult, VendorEnv, VendorNestedDomain, VendorViommu } from '../../iommu/driver.js';
+import {
+  IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+  IOMMU_TEST_INVALIDATE_FLAG_ALL,
+  MOCK_NESTED_DOMAIN_IOTLB_ID_MAX,
+  MOCK_NESTED_DOMAIN_IOTLB_NUM,
+} from './constants.js';
+import type { MockPagingDomain } from './paging-domain.js';
+
+/** struct iommu_hwpt_invalidate_selftest: flags u32 @0, iotlb_id u32 @4; all mandatory. */
+const INVALIDATE_ENTRY_SIZE = 8;
+
+export class MockNestedDomain implements VendorNestedDomain {
+  readonly kind = 'nested';
+  readonly iotlb: number[];
+
+  constructor(
+    readonly vendor: IommuVendor,
+    readonly flags: number,
+    readonly parent: MockPagingDomain,
+    iotlbValue: number,
+    readonly viommu?: VendorViommu,
+  ) {
+    this.iotlb = new Array<number>(MOCK_NESTED_DOMAIN_IOTLB_NUM).fill(iotlbValue);
+  }
+
+  translate(iova: bigint, access: number): DmaStep {
+    return this.parent.translate(iova, access);
+  }
+
+  invalidateUser(env: VendorEnv, array: UserDataArray): InvalidateResult {
+    // The type is checked before any entry, so a zero-entry probe learns it too.
+    if (array.type !== IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) return { handled: 0, errno: EINVAL };
+    let handled = 0;
+    for (; handled < array.entryNum; handled++) {
+      const r = copyUserArrayEntry(env.mem, array, array.type, handled, INVALIDATE_ENTRY_SIZE, INVALIDATE_ENTRY_SIZE);
+      if (!r.ok) return { handled, errno: r.errno };
+      const flags = r.value.getUint32(0, true);
+      const id = r.value.getUint32(4, true);
+      if ((flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) !== 0) return { handled, errno: EOPNOTSUPP };
+      // The slot number is range-checked even when FLAG_ALL ignores it.
+      if (id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) return { handled, errno: EINVAL };
+      if (flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) this.iotlb.fill(0);
+      else this.iotlb[id] = 0;
+    }
+    return { handled, errno: 0 };
+  }
+
+  free(): void {}
+}

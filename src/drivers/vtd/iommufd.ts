@@ -1,0 +1,150 @@
+// VT-d data of the iommufd uAPI (iommufd-uapi.md §3.2, §3.3, §3.6), as pure
+// functions the uAPI layer calls: the hw-info blob, the stage-1 HWPT allocation data
+// with the kernel's validation order and errnos, and the stage-1 invalidation array
+// mapped onto the engine's range/space invalidation.
+//
+// Vendors sit below the uAPI layer, so the errno numbers are restated here (Linux
+// asm-generic values, the same as src/uapi/errno.ts).
+import type { Engine } from '../../engine/engine.js';
+import { place } from '../../hw/vtd/bits.js';
+
+export const EFAULT = 14;
+export const EINVAL = 22;
+export const EOPNOTSUPP = 95;
+
+export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
+export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0;
+export const IOMMU_HWPT_DATA_VTD_S1 = 1;
+export const IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0;
+export const IOMMU_HWPT_ALLOC_PASID = 1 << 3;
+export const IOMMU_VTD_S1_SRE = 1n << 0n;
+export const IOMMU_VTD_S1_EAFE = 1n << 1n;
+export const IOMMU_VTD_S1_WPE = 1n << 2n;
+export const IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0;
+
+export const HW_INFO_VTD_SIZE = 24;
+export const HWPT_VTD_S1_SIZE = 24;
+export const HWPT_VTD_S1_INVALIDATE_SIZE = 24;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** struct iommu_hw_info_vtd: flags u32 @0, __reserved u32 @4, cap_reg u64 @8, ecap_reg u64 @16. */
+export function vtdHwInfo(cap: bigint, ecap: bigint, flags = 0): Uint8Array {
+  const out = new Uint8Array(HW_INFO_VTD_SIZE);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, flags, true);
+  dv.setBigUint64(8, cap, true);
+  dv.setBigUint64(16, ecap, true);
+  return out;
+}
+
+export interface VtdS1Config {
+  flags: bigint;
+  /** Guest stage-1 table root (a GPA the parent translates). */
+  pgtblAddr: bigint;
+  addrWidth: number;
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; errno: number };
+
+export interface VtdNestedAllocRequest {
+  /** HWPT_ALLOC flags. */
+  hwptFlags: number;
+  dataType: number;
+  /** The user's data_len bytes, already copied in by the uAPI layer. */
+  data: Uint8Array;
+  /** The parent is a VT-d paging domain allocated with NEST_PARENT. */
+  parentIsNestParent: boolean;
+  /** ECAP.NEST of the device's unit. */
+  nestingSupported: boolean;
+}
+
+/**
+ * HWPT_ALLOC with IOMMU_HWPT_DATA_VTD_S1, in the kernel's order: nesting support and
+ * allocation flags other than PASID (EOPNOTSUPP), data type (EOPNOTSUPP), parent
+ * (EINVAL), data length exactly 24 (EINVAL). Neither `flags` nor `__reserved` of the
+ * struct is checked here: the kernel checks neither at allocation.
+ */
+export function parseVtdS1Alloc(req: VtdNestedAllocRequest): Checked<VtdS1Config> {
+  if (!req.nestingSupported || (req.hwptFlags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return { ok: false, errno: EOPNOTSUPP };
+  if (req.dataType !== IOMMU_HWPT_DATA_VTD_S1) return { ok: false, errno: EOPNOTSUPP };
+  if (!req.parentIsNestParent) return { ok: false, errno: EINVAL };
+  if (req.data.length !== HWPT_VTD_S1_SIZE) return { ok: false, errno: EINVAL };
+  const dv = new DataView(req.data.buffer, req.data.byteOffset, req.data.byteLength);
+  return { ok: true, value: { flags: dv.getBigUint64(0, true), pgtblAddr: dv.getBigUint64(8, true), addrWidth: dv.getUint32(16, true) } };
+}
+
+/**
+ * What the unit needs before a stage-1 config can go into a PASID entry: a 4- or
+ * 5-level width the unit supports, and SRE/EAFE only where ECAP offers them. These are
+ * the architecture's rules for a PASID entry (not an iommufd allocation check).
+ */
+export function checkVtdS1ForAttach(config: VtdS1Config, cap: bigint, ecap: bigint): number {
+  const fs5 = ((cap >> 60n) & 1n) === 1n;
+  if (config.addrWidth !== 48 && !(config.addrWidth === 57 && fs5)) return EINVAL;
+  if (config.flags & ~(IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE | IOMMU_VTD_S1_WPE)) return EINVAL;
+  if (config.flags & IOMMU_VTD_S1_SRE && !((ecap >> 31n) & 1n)) return EINVAL;
+  if (config.flags & IOMMU_VTD_S1_EAFE && !((ecap >> 34n) & 1n)) return EINVAL;
+  if (config.pgtblAddr & 0xfffn) return EINVAL;
+  return 0;
+}
+
+/** The eight words of a nested (PGTT 011) PASID-table entry for a stage-1 config over a second stage. */
+export function nestedPasidEntry(config: VtdS1Config, did: number, secondStage: { root: bigint; aw: number; ssade: boolean }, fpd = false): bigint[] {
+  const q0 = 1n | (fpd ? 2n : 0n) | place(secondStage.aw, 4, 2) | place(3, 8, 6) | (secondStage.ssade ? 1n << 9n : 0n) | secondStage.root;
+  const q2 = (config.flags & IOMMU_VTD_S1_SRE ? 1n : 0n) | place(config.addrWidth === 57 ? 1 : 0, 3, 2)
+    | (config.flags & IOMMU_VTD_S1_WPE ? 1n << 4n : 0n) | (config.flags & IOMMU_VTD_S1_EAFE ? 1n << 7n : 0n) | config.pgtblAddr;
+  return [q0, BigInt(did), q2, 0n, 0n, 0n, 0n, 0n];
+}
+
+export interface S1InvalidateRequest {
+  dataType: number;
+  entryLen: number;
+  entryNum: number;
+  /** Copies entry i (entryLen bytes at data_uptr + i·entryLen); undefined on a fault. */
+  readEntry(index: number): Uint8Array | undefined;
+  /** Flushes [addr, addr + bytes) of the stage-1 caches (bytes = undefined: everything). */
+  flush(addr: bigint, bytes: bigint | undefined, leafOnly: boolean): void;
+}
+
+export interface S1InvalidateOutcome {
+  errno: number;
+  /** entry_num written back: entries fully handled before the first failure. */
+  handled: number;
+}
+
+/**
+ * HWPT_INVALIDATE with IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, entry by entry: the type is
+ * checked first (even for zero entries), then each entry is copied (length exactly 24,
+ * EINVAL; copy fault, EFAULT), its flags and reserved word checked (EOPNOTSUPP), its
+ * address checked (EINVAL), then flushed. The first error stops the loop.
+ */
+export function vtdS1Invalidate(req: S1InvalidateRequest): S1InvalidateOutcome {
+  if (req.dataType !== IOMMU_HWPT_INVALIDATE_DATA_VTD_S1) return { errno: EINVAL, handled: 0 };
+  let handled = 0;
+  for (let i = 0; i < req.entryNum; i++) {
+    if (req.entryLen !== HWPT_VTD_S1_INVALIDATE_SIZE) return { errno: EINVAL, handled };
+    const bytes = req.readEntry(i);
+    if (!bytes || bytes.length < HWPT_VTD_S1_INVALIDATE_SIZE) return { errno: EFAULT, handled };
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const addr = dv.getBigUint64(0, true);
+    const npages = dv.getBigUint64(8, true);
+    const flags = dv.getUint32(16, true);
+    if ((flags & ~IOMMU_VTD_INV_FLAGS_LEAF) !== 0 || dv.getUint32(20, true) !== 0) return { errno: EOPNOTSUPP, handled };
+    if (addr & 0xfffn || (npages === U64_MAX && addr !== 0n)) return { errno: EINVAL, handled };
+    const leafOnly = (flags & IOMMU_VTD_INV_FLAGS_LEAF) !== 0;
+    if (npages === U64_MAX) req.flush(0n, undefined, leafOnly);
+    else if (npages > 0n) req.flush(addr, npages * 4096n, leafOnly);
+    handled++;
+  }
+  return { errno: 0, handled };
+}
+
+/** The flush of a nested HWPT: every engine space it is attached as (one per device PASID). */
+export function flushStage1Spaces(engine: Engine, spaces: Iterable<number>): S1InvalidateRequest['flush'] {
+  return (addr, bytes, leafOnly) => {
+    for (const space of spaces) {
+      if (bytes === undefined) engine.invalidateSpace(space);
+      else engine.invalidateRange(space, addr, bytes, leafOnly);
+    }
+  };
+}
