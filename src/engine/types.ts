@@ -59,7 +59,7 @@ export interface SpaceDescriptor {
 /**
  * Backing store for user memory and DMA: 4 KiB frames of the engine's simulated
  * host physical memory. The engine implements it; layers above (uAPI user memory,
- * vendor models) only use this interface.
+ * driver models) only use this interface.
  */
 export interface FrameStore {
   /** Allocates and backs one zeroed 4 KiB frame; undefined when memory is exhausted. */

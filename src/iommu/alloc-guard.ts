@@ -3,7 +3,7 @@
 // guard first. Armed with N, the Nth allocation from then on fails as if memory were
 // exhausted, so a test can walk N = 1, 2, ... over one call and check that each failure
 // is -ENOMEM with every effect undone.
-export type AllocationPoint = 'object-id' | 'frame' | 'pin' | 'engine-space' | 'engine-map' | 'vendor';
+export type AllocationPoint = 'object-id' | 'frame' | 'pin' | 'engine-space' | 'engine-map' | 'driver';
 
 export class AllocGuard {
   private countdown = 0;

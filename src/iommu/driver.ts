@@ -1,20 +1,20 @@
-// The plug-in point for IOMMU drivers ("vendors", src/vendor/<name>/). The uAPI core
+// The plug-in point for IOMMU drivers ("drivers", src/driver/<name>/). The uAPI core
 // owns objects, IDs, references and the order of the generic checks; everything that
 // depends on the hardware (hw_info bytes, driver data of HWPT_ALLOC, invalidation
-// entries, vIOMMU behaviour, the domain's page tables) belongs to the vendor. A handler
-// never decodes vendor bytes: it passes the user-data descriptor to the vendor that
+// entries, vIOMMU behaviour, the domain's page tables) belongs to the driver. A handler
+// never decodes driver bytes: it passes the user-data descriptor to the driver that
 // owns the data type, which copies it with the helpers of ./user-data.ts.
 import type { Engine } from '../engine/engine.js';
 import type { AllocGuard } from './alloc-guard.js';
 import type { IoPagingDomain } from './paging-domain.js';
-import type { MmapRegistry, VendorMmap } from '../uapi/mmap-regions.js';
+import type { DriverMmap, MmapRegistry } from './driver-mmap.js';
 import type { Result } from './result.js';
-import type { UserMemory } from '../uapi/user-memory.js';
+import type { UserAccess } from './user-copy.js';
 import type { UserData, UserDataArray } from './user-data.js';
 
-/** What a vendor may use while serving a call. */
-export interface VendorEnv {
-  readonly mem: UserMemory;
+/** What a driver may use while serving a call. */
+export interface DriverEnv {
+  readonly mem: UserAccess;
   readonly engine: Engine;
   readonly guard: AllocGuard;
   /** Driver pages the process may mmap through this iommufd. */
@@ -33,8 +33,8 @@ export interface DmaFault {
 /** One translated piece of a device access: `bytes` contiguous bytes from `iova` at `pa`. */
 export type DmaStep = { readonly ok: true; readonly pa: bigint; readonly bytes: bigint } | { readonly ok: false; readonly fault: DmaFault };
 
-export interface VendorDomainBase {
-  readonly vendor: IommuVendor;
+export interface DriverDomainBase {
+  readonly driver: IommuDriver;
   /** Translates one access (Access bits of the engine) at `iova`. */
   translate(iova: bigint, access: number): DmaStep;
   /** Frees the domain's engine resources; the object is gone afterwards. */
@@ -49,7 +49,7 @@ export interface DirtyTracking {
   readAndClear(iova: bigint, length: bigint, keep: boolean, record: (iova: bigint, bytes: bigint) => void): void;
 }
 
-export interface VendorPagingDomain extends IoPagingDomain, VendorDomainBase {
+export interface DriverPagingDomain extends IoPagingDomain, DriverDomainBase {
   readonly kind: 'paging';
   /** Allocation flags the domain was made with (IOMMU_HWPT_ALLOC_*). */
   readonly flags: number;
@@ -57,16 +57,16 @@ export interface VendorPagingDomain extends IoPagingDomain, VendorDomainBase {
   readonly dirty?: DirtyTracking;
 }
 
-export interface VendorNestedDomain extends VendorDomainBase {
+export interface DriverNestedDomain extends DriverDomainBase {
   readonly kind: 'nested';
   readonly flags: number;
-  readonly parent: VendorPagingDomain;
-  readonly viommu?: VendorViommu;
+  readonly parent: DriverPagingDomain;
+  readonly viommu?: DriverViommu;
   /** HWPT_INVALIDATE on the nested HWPT; absent: EOPNOTSUPP. */
-  invalidateUser?(env: VendorEnv, array: UserDataArray): InvalidateResult;
+  invalidateUser?(env: DriverEnv, array: UserDataArray): InvalidateResult;
 }
 
-export type VendorDomain = VendorPagingDomain | VendorNestedDomain;
+export type DriverDomain = DriverPagingDomain | DriverNestedDomain;
 
 /** Entries fully handled, and the errno of the entry that stopped the loop (0: none). */
 export interface InvalidateResult {
@@ -74,24 +74,24 @@ export interface InvalidateResult {
   readonly errno: number;
 }
 
-/** The uAPI's view of a vDEVICE, for the vendor's invalidation and event paths. */
+/** The uAPI's view of a vDEVICE, for the driver's invalidation and event paths. */
 export interface VdeviceRef {
   readonly virtId: bigint;
-  readonly device: VendorDevice;
+  readonly device: DriverDevice;
 }
 
-export interface VendorViommu {
-  readonly vendor: IommuVendor;
+export interface DriverViommu {
+  readonly driver: IommuDriver;
   readonly type: number;
-  readonly parent: VendorPagingDomain;
+  readonly parent: DriverPagingDomain;
   /** HWPT_INVALIDATE on the vIOMMU; `vdevices` resolves a virtual ID. */
-  invalidate?(env: VendorEnv, array: UserDataArray, vdevice: (virtId: bigint) => VdeviceRef | undefined): InvalidateResult;
+  invalidate?(env: DriverEnv, array: UserDataArray, vdevice: (virtId: bigint) => VdeviceRef | undefined): InvalidateResult;
   /** vEVENTQ types this vIOMMU reports. */
   supportsVeventq(type: number): boolean;
   /** HW queue support; absent: EOPNOTSUPP. */
   readonly hwQueue?: HwQueueSupport;
   /** Pages registered for mmap on the iommufd; the vIOMMU object owns them (busy while mapped). */
-  readonly mmap?: VendorMmap;
+  readonly mmap?: DriverMmap;
   free(): void;
 }
 
@@ -114,8 +114,8 @@ export interface DevicePageRequest {
 export type DeviceDmaStep = DmaStep | { readonly ok: false; readonly fault: DmaFault; readonly pageRequest?: DevicePageRequest };
 
 /** The driver's per-device state, created when the device is probed. */
-export interface VendorDevice {
-  readonly vendor: IommuVendor;
+export interface DriverDevice {
+  readonly driver: IommuDriver;
   /** The physical IOMMU instance behind the device (vIOMMU/vDEVICE pairing checks). */
   readonly iommu: object;
   /** PASID width; 0 = no PASID support. */
@@ -125,16 +125,16 @@ export interface VendorDevice {
   /** GET_HW_INFO: the driver's info of type `requested` (0 = its default type). */
   hwInfo(requested: number): Result<{ readonly type: number; readonly data: Uint8Array }>;
   /** Paging domain for HWPT_ALLOC on an IOAS (and for automatic domains, flags 0). */
-  allocPaging(env: VendorEnv, flags: number, data: UserData | undefined): Result<VendorPagingDomain>;
+  allocPaging(env: DriverEnv, flags: number, data: UserData | undefined): Result<DriverPagingDomain>;
   /** Nested domain over a nest-parent domain or a vIOMMU. */
-  allocNested(env: VendorEnv, parent: VendorPagingDomain | VendorViommu, flags: number, data: UserData): Result<VendorNestedDomain>;
+  allocNested(env: DriverEnv, parent: DriverPagingDomain | DriverViommu, flags: number, data: UserData): Result<DriverNestedDomain>;
   /** vIOMMU of `type` over a nest-parent domain; `out` = driver data to return. */
-  allocViommu(env: VendorEnv, type: number, parent: VendorPagingDomain, data: UserData | undefined): Result<VendorViommu>;
+  allocViommu(env: DriverEnv, type: number, parent: DriverPagingDomain, data: UserData | undefined): Result<DriverViommu>;
   /**
    * Driver attach of `domain` (null = blocking) at `pasid` (undefined = the RID);
    * `vdevIdOn` gives this device's virtual ID on a vIOMMU. Failure leaves the old one.
    */
-  attach(domain: VendorDomain | null, pasid: number | undefined, vdevIdOn: (viommu: VendorViommu) => bigint | undefined): Result<void>;
+  attach(domain: DriverDomain | null, pasid: number | undefined, vdevIdOn: (viommu: DriverViommu) => bigint | undefined): Result<void>;
   /**
    * Optional: the device's access at `pasid` (undefined = the RID) as the IOMMU in front of
    * it resolves it (VT-d: root/context/PASID entries the driver wrote), instead of asking
@@ -145,30 +145,30 @@ export interface VendorDevice {
 }
 
 /** A driver: its name and the uAPI type numbers whose bytes it owns. */
-export interface IommuVendor {
+export interface IommuDriver {
   readonly name: string;
   readonly hwptDataTypes: readonly number[];
   readonly invalidateDataTypes: readonly number[];
   readonly viommuTypes: readonly number[];
 }
 
-/** Which vendor owns which data type: a handler asks here before passing bytes on. */
-export class VendorRegistry {
-  private readonly vendors: IommuVendor[] = [];
+/** Which driver owns which data type: a handler asks here before passing bytes on. */
+export class DriverRegistry {
+  private readonly drivers: IommuDriver[] = [];
 
-  register(vendor: IommuVendor): void {
-    if (!this.vendors.includes(vendor)) this.vendors.push(vendor);
+  register(driver: IommuDriver): void {
+    if (!this.drivers.includes(driver)) this.drivers.push(driver);
   }
 
-  get all(): readonly IommuVendor[] {
-    return this.vendors;
+  get all(): readonly IommuDriver[] {
+    return this.drivers;
   }
 
-  ownerOfHwptData(type: number): IommuVendor | undefined {
-    return this.vendors.find((v) => v.hwptDataTypes.includes(type));
+  ownerOfHwptData(type: number): IommuDriver | undefined {
+    return this.drivers.find((v) => v.hwptDataTypes.includes(type));
   }
 
-  ownerOfViommuType(type: number): IommuVendor | undefined {
-    return this.vendors.find((v) => v.viommuTypes.includes(type));
+  ownerOfViommuType(type: number): IommuDriver | undefined {
+    return this.drivers.find((v) => v.viommuTypes.includes(type));
   }
 }

@@ -2,8 +2,8 @@
 // the truth (areas and their pinned frames); a domain is a mirror the IOAS keeps exact
 // by calling map for every area that appears and unmap for every area that goes away,
 // so a DMA translated by the domain always sees the frames the process wrote.
-// Vendors provide the real implementations on engine spaces (the mock's is in
-// src/vendor/mock/paging-domain.ts); tests also use the plain one in
+// Drivers provide the real implementations on engine spaces (the mock's is in
+// src/driver/mock/paging-domain.ts); tests also use the plain one in
 // ../testing/recording-domain.ts.
 
 /** Access rights of a mapping, in the engine's Perm bits (R = 1, W = 2). */

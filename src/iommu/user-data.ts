@@ -1,10 +1,9 @@
-// Driver payloads ("user data", spec §1.5): how a vendor reads the struct or array a
+// Driver payloads ("user data", spec §1.5): how a driver reads the struct or array a
 // command points at. The uAPI core never decodes these bytes; it hands the descriptor
-// to the vendor, which copies it with the kernel's rules through these helpers.
+// to the driver, which copies it with the kernel's rules through these helpers.
 import { E2BIG, EFAULT, EINVAL } from './errno.js';
 import { fail, ok, type Result } from './result.js';
-import { copyStructFromUser } from '../uapi/ucmd.js';
-import type { UserMemory } from '../uapi/user-memory.js';
+import { copyStructFromUser, type UserAccess } from './user-copy.js';
 
 /** iommu_user_data: one driver struct. */
 export interface UserData {
@@ -25,7 +24,7 @@ export interface UserDataArray {
  * iommu_copy_struct_from_user: type must match, len between the mandatory part and
  * sizeof (a longer driver struct is EINVAL, not E2BIG), short structs zero-extended.
  */
-export function copyUserData(mem: UserMemory, data: UserData, type: number, minLen: number, sizeof: number): Result<DataView> {
+export function copyUserData(mem: UserAccess, data: UserData, type: number, minLen: number, sizeof: number): Result<DataView> {
   if (data.type !== type) return fail(EINVAL);
   if (data.len < minLen || data.len > sizeof) return fail(EINVAL);
   const r = copyStructFromUser(mem, data.uptr, data.len, sizeof);
@@ -34,7 +33,7 @@ export function copyUserData(mem: UserMemory, data: UserData, type: number, minL
 
 /** iommu_copy_struct_from_user_array: entry `index` alone, with the single-struct rules. */
 export function copyUserArrayEntry(
-  mem: UserMemory,
+  mem: UserAccess,
   array: UserDataArray,
   type: number,
   index: number,
@@ -52,7 +51,7 @@ export function copyUserArrayEntry(
  * iommu_copy_struct_from_full_user_array: every entry copied before any is processed;
  * short entries zero-extended with no minimum, longer ones need a zero tail (E2BIG).
  */
-export function copyFullUserArray(mem: UserMemory, array: UserDataArray, type: number, sizeof: number): Result<DataView[]> {
+export function copyFullUserArray(mem: UserAccess, array: UserDataArray, type: number, sizeof: number): Result<DataView[]> {
   if (array.type !== type || array.entryNum === 0) return fail(EINVAL);
   const out: DataView[] = [];
   for (let i = 0; i < array.entryNum; i++) {
@@ -65,7 +64,7 @@ export function copyFullUserArray(mem: UserMemory, array: UserDataArray, type: n
 }
 
 /** iommu_copy_struct_to_user: exactly `len` bytes of the kernel struct go back. */
-export function copyUserDataOut(mem: UserMemory, data: UserData, type: number, minLen: number, bytes: Uint8Array): Result<void> {
+export function copyUserDataOut(mem: UserAccess, data: UserData, type: number, minLen: number, bytes: Uint8Array): Result<void> {
   if (data.type !== type) return fail(EINVAL);
   if (data.len < minLen || data.len > bytes.length) return fail(EINVAL);
   return mem.write(data.uptr, bytes.subarray(0, data.len)).ok ? ok(undefined) : fail(EFAULT);

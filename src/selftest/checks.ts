@@ -48,9 +48,9 @@ export function checkIotlb(u: TestCmd): number {
 export function checkDevCache(u: TestCmd): number {
   const dev = lookupDevice(u.ctx, u.get('id'));
   if (!dev) return -ENOENT;
-  if (!(dev.vendorDevice instanceof MockDevice)) return -EINVAL;
+  if (!(dev.driverDevice instanceof MockDevice)) return -EINVAL;
   const { id, cache } = decodeStruct(TestCheckDevCache, u.view);
-  if (id > MOCK_DEV_CACHE_ID_MAX || dev.vendorDevice.cache[id] !== cache) return -EINVAL;
+  if (id > MOCK_DEV_CACHE_ID_MAX || dev.driverDevice.cache[id] !== cache) return -EINVAL;
   return 0;
 }
 

@@ -47,9 +47,9 @@ export function triggerIopf(u: TestCmd): number {
 export function triggerVevent(u: TestCmd): number {
   const dev = lookupDevice(u.ctx, decodeStruct(TestTriggerVevent, u.view).dev_id);
   if (!dev) return -ENOENT;
-  const state = dev.vendorDevice instanceof MockDevice ? dev.vendorDevice.viommu : undefined;
+  const state = dev.driverDevice instanceof MockDevice ? dev.driverDevice.viommu : undefined;
   const viommu = dev.vdevice?.viommu;
-  if (!state || !viommu || viommu.vendorViommu !== state.viommu) return -ENOENT;
+  if (!state || !viommu || viommu.driverViommu !== state.viommu) return -ENOENT;
   const queue = viommu.veventqs.get(IOMMU_VEVENTQ_TYPE_SELFTEST);
   if (!queue) return -EOPNOTSUPP;
   const payload = new Uint8Array(4);

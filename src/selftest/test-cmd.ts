@@ -1,5 +1,7 @@
-// IOMMU_TEST_CMD (spec §5.1), the self-test hook: IOAS ops here, mock-device ops in
-// ../selftest/ (mock devices, in-kernel accesses, the test dma-buf).
+// IOMMU_TEST_CMD (spec §5.1), the self-test hook a kernel built with
+// CONFIG_IOMMUFD_TEST adds to the iommufd: IOAS ops here, mock-device ops in the files
+// beside it (mock devices, in-kernel accesses, the test dma-buf). A host hands TEST_OP
+// to the uAPI's dispatch table; the uAPI itself knows nothing of it.
 import { EFAULT, EINVAL, EIO, EOPNOTSUPP, EOVERFLOW } from '../iommu/errno.js';
 import { TEST_RESERVATION } from '../uapi/ioas/io-pagetable.js';
 import { PAGE_SIZE, U64_MAX } from '../uapi/limits.js';
@@ -9,7 +11,7 @@ import {
   TestAddReserved,
   TestCheckRefs,
   TestMemoryLimit,
-  type IommuTestCmd,
+  IommuTestCmd,
 } from '../iommu/abi/index.js';
 import type { Ucmd } from '../uapi/ucmd.js';
 import { lookupIoas, NO_SUCH_OBJECT } from '../uapi/ioctls/common.js';
@@ -18,6 +20,8 @@ import { triggerIopf, triggerVevent } from './events.js';
 import { accessPages, accessReplaceIoas, accessRw, createAccess, destroyAccessPages } from './access-ops.js';
 import { mockDomain, mockDomainReplace, pasidAttach, pasidCheckHwpt, pasidDetach } from './mock-domain.js';
 import { checkDmabuf, dmabufGet, dmabufRevoke } from './dmabuf-ops.js';
+import { defineIoctl, type IoctlOp } from '../uapi/dispatch.js';
+import { IOMMUFD_CMD } from '../uapi/ioctl-numbers.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
 
@@ -115,3 +119,5 @@ function checkRefs(u: TestCmd): number {
   return 0;
 }
 
+/** IOMMU_TEST_CMD as a command of the iommufd dispatch table. */
+export const TEST_OP: IoctlOp = defineIoctl('IOMMU_TEST_CMD', IOMMUFD_CMD.TEST, IommuTestCmd, testCmd);

@@ -11,7 +11,7 @@ import { MmapRegions } from './mmap-regions.js';
 import { ObjectTable, type IommufdObject } from './objects.js';
 import { TEST_MEMORY_LIMIT_DEFAULT } from '../iommu/abi/test-cmd.js';
 import type { UserMemory } from './user-memory.js';
-import type { VendorEnv, VendorRegistry } from '../iommu/driver.js';
+import type { DriverEnv, DriverRegistry } from '../iommu/driver.js';
 
 /** What an iommufd file needs from the process around it. */
 export interface ProcessServices {
@@ -34,7 +34,7 @@ export interface ProcessServices {
   /** The IOMMU engine: page tables, caches and physical memory of the host. */
   readonly engine: Engine;
   /** Drivers, and which uAPI data types each one owns. */
-  readonly vendors: VendorRegistry;
+  readonly drivers: DriverRegistry;
   /** Allocation-failure injection (fail_nth). */
   readonly guard: AllocGuard;
 }
@@ -63,8 +63,8 @@ export class IommufdContext {
     this.mmaps = new MmapRegions(process.pool);
   }
 
-  /** What vendors get while serving a call on this file. */
-  get env(): VendorEnv {
+  /** What drivers get while serving a call on this file. */
+  get env(): DriverEnv {
     return { mem: this.process.mem, engine: this.process.engine, guard: this.process.guard, mmap: this.mmaps };
   }
 

@@ -26,13 +26,13 @@ import { ioasAlloc } from './ioctls/ioas-alloc.js';
 import { ioasIovaRanges } from './ioctls/iova-ranges.js';
 import { ioasMap, ioasMapFile } from './ioctls/map.js';
 import { option } from './ioctls/option.js';
-import { testCmd } from '../selftest/test-cmd.js';
 import { ioasUnmap } from './ioctls/unmap.js';
 import { vfioCompatIoctl } from './ioctls/vfio-compat.js';
 import { vfioIoas } from './ioctls/vfio-ioas.js';
 import * as S from '../iommu/abi/index.js';
 import type { Fields, StructLayout } from '../iommu/abi/layout.js';
-import { copyStructFromUser, Ucmd } from './ucmd.js';
+import { Ucmd } from './ucmd.js';
+import { copyStructFromUser } from '../iommu/user-copy.js';
 
 export interface IoctlOp {
   readonly name: string;
@@ -42,45 +42,51 @@ export interface IoctlOp {
   readonly handler: (u: Ucmd) => number;
 }
 
-function op<F extends Fields>(name: string, nr: number, layout: StructLayout<F>, handler: (u: Ucmd<F>) => number): IoctlOp {
+/** An iommufd command: request `_IO(';', nr)` with struct `layout`, served by `handler`. */
+export function defineIoctl<F extends Fields>(name: string, nr: number, layout: StructLayout<F>, handler: (u: Ucmd<F>) => number): IoctlOp {
   return { name, request: ioctlIO(IOMMUFD_TYPE, nr), layout, handler: handler as (u: Ucmd) => number };
 }
 
 const C = IOMMUFD_CMD;
 
-/** Every iommufd command, in nr order; the self-test command is appended when enabled. */
+/** Every iommufd command of the core, in nr order. A host may add more (the self-test's IOMMU_TEST_CMD). */
 export const IOCTL_OPS: readonly IoctlOp[] = Object.freeze([
-  op('IOMMU_DESTROY', C.DESTROY, S.IommuDestroy, destroy),
-  op('IOMMU_IOAS_ALLOC', C.IOAS_ALLOC, S.IommuIoasAlloc, ioasAlloc),
-  op('IOMMU_IOAS_ALLOW_IOVAS', C.IOAS_ALLOW_IOVAS, S.IommuIoasAllowIovas, ioasAllowIovas),
-  op('IOMMU_IOAS_COPY', C.IOAS_COPY, S.IommuIoasCopy, ioasCopy),
-  op('IOMMU_IOAS_IOVA_RANGES', C.IOAS_IOVA_RANGES, S.IommuIoasIovaRanges, ioasIovaRanges),
-  op('IOMMU_IOAS_MAP', C.IOAS_MAP, S.IommuIoasMap, ioasMap),
-  op('IOMMU_IOAS_UNMAP', C.IOAS_UNMAP, S.IommuIoasUnmap, ioasUnmap),
-  op('IOMMU_OPTION', C.OPTION, S.IommuOption, option),
-  op('IOMMU_VFIO_IOAS', C.VFIO_IOAS, S.IommuVfioIoas, vfioIoas),
-  op('IOMMU_HWPT_ALLOC', C.HWPT_ALLOC, S.IommuHwptAlloc, hwptAlloc),
-  op('IOMMU_GET_HW_INFO', C.GET_HW_INFO, S.IommuHwInfo, getHwInfo),
-  op('IOMMU_HWPT_SET_DIRTY_TRACKING', C.HWPT_SET_DIRTY_TRACKING, S.IommuHwptSetDirtyTracking, hwptSetDirtyTracking),
-  op('IOMMU_HWPT_GET_DIRTY_BITMAP', C.HWPT_GET_DIRTY_BITMAP, S.IommuHwptGetDirtyBitmap, hwptGetDirtyBitmap),
-  op('IOMMU_HWPT_INVALIDATE', C.HWPT_INVALIDATE, S.IommuHwptInvalidate, hwptInvalidate),
-  op('IOMMU_FAULT_QUEUE_ALLOC', C.FAULT_QUEUE_ALLOC, S.IommuFaultAlloc, faultQueueAlloc),
-  op('IOMMU_IOAS_MAP_FILE', C.IOAS_MAP_FILE, S.IommuIoasMapFile, ioasMapFile),
-  op('IOMMU_VIOMMU_ALLOC', C.VIOMMU_ALLOC, S.IommuViommuAlloc, viommuAlloc),
-  op('IOMMU_VDEVICE_ALLOC', C.VDEVICE_ALLOC, S.IommuVdeviceAlloc, vdeviceAlloc),
-  op('IOMMU_IOAS_CHANGE_PROCESS', C.IOAS_CHANGE_PROCESS, S.IommuIoasChangeProcess, ioasChangeProcess),
-  op('IOMMU_VEVENTQ_ALLOC', C.VEVENTQ_ALLOC, S.IommuVeventqAlloc, veventqAlloc),
-  op('IOMMU_HW_QUEUE_ALLOC', C.HW_QUEUE_ALLOC, S.IommuHwQueueAlloc, hwQueueAlloc),
+  defineIoctl('IOMMU_DESTROY', C.DESTROY, S.IommuDestroy, destroy),
+  defineIoctl('IOMMU_IOAS_ALLOC', C.IOAS_ALLOC, S.IommuIoasAlloc, ioasAlloc),
+  defineIoctl('IOMMU_IOAS_ALLOW_IOVAS', C.IOAS_ALLOW_IOVAS, S.IommuIoasAllowIovas, ioasAllowIovas),
+  defineIoctl('IOMMU_IOAS_COPY', C.IOAS_COPY, S.IommuIoasCopy, ioasCopy),
+  defineIoctl('IOMMU_IOAS_IOVA_RANGES', C.IOAS_IOVA_RANGES, S.IommuIoasIovaRanges, ioasIovaRanges),
+  defineIoctl('IOMMU_IOAS_MAP', C.IOAS_MAP, S.IommuIoasMap, ioasMap),
+  defineIoctl('IOMMU_IOAS_UNMAP', C.IOAS_UNMAP, S.IommuIoasUnmap, ioasUnmap),
+  defineIoctl('IOMMU_OPTION', C.OPTION, S.IommuOption, option),
+  defineIoctl('IOMMU_VFIO_IOAS', C.VFIO_IOAS, S.IommuVfioIoas, vfioIoas),
+  defineIoctl('IOMMU_HWPT_ALLOC', C.HWPT_ALLOC, S.IommuHwptAlloc, hwptAlloc),
+  defineIoctl('IOMMU_GET_HW_INFO', C.GET_HW_INFO, S.IommuHwInfo, getHwInfo),
+  defineIoctl('IOMMU_HWPT_SET_DIRTY_TRACKING', C.HWPT_SET_DIRTY_TRACKING, S.IommuHwptSetDirtyTracking, hwptSetDirtyTracking),
+  defineIoctl('IOMMU_HWPT_GET_DIRTY_BITMAP', C.HWPT_GET_DIRTY_BITMAP, S.IommuHwptGetDirtyBitmap, hwptGetDirtyBitmap),
+  defineIoctl('IOMMU_HWPT_INVALIDATE', C.HWPT_INVALIDATE, S.IommuHwptInvalidate, hwptInvalidate),
+  defineIoctl('IOMMU_FAULT_QUEUE_ALLOC', C.FAULT_QUEUE_ALLOC, S.IommuFaultAlloc, faultQueueAlloc),
+  defineIoctl('IOMMU_IOAS_MAP_FILE', C.IOAS_MAP_FILE, S.IommuIoasMapFile, ioasMapFile),
+  defineIoctl('IOMMU_VIOMMU_ALLOC', C.VIOMMU_ALLOC, S.IommuViommuAlloc, viommuAlloc),
+  defineIoctl('IOMMU_VDEVICE_ALLOC', C.VDEVICE_ALLOC, S.IommuVdeviceAlloc, vdeviceAlloc),
+  defineIoctl('IOMMU_IOAS_CHANGE_PROCESS', C.IOAS_CHANGE_PROCESS, S.IommuIoasChangeProcess, ioasChangeProcess),
+  defineIoctl('IOMMU_VEVENTQ_ALLOC', C.VEVENTQ_ALLOC, S.IommuVeventqAlloc, veventqAlloc),
+  defineIoctl('IOMMU_HW_QUEUE_ALLOC', C.HW_QUEUE_ALLOC, S.IommuHwQueueAlloc, hwQueueAlloc),
 ]);
 
-export const TEST_OP: IoctlOp = op('IOMMU_TEST_CMD', C.TEST, S.IommuTestCmd, testCmd);
-
-/** Slot i holds nr 0x80 + i; holes are undefined. Its length bounds the nr range. */
-export function buildDispatchTable(withSelfTest: boolean): readonly (IoctlOp | undefined)[] {
-  const ops = withSelfTest ? [...IOCTL_OPS, TEST_OP] : [...IOCTL_OPS];
+/**
+ * Slot i holds nr 0x80 + i; holes are undefined. Its length bounds the nr range.
+ * `extra` commands (a test module's) take their own slots; a clash is a build error.
+ */
+export function buildDispatchTable(extra: readonly IoctlOp[] = []): readonly (IoctlOp | undefined)[] {
+  const ops = [...IOCTL_OPS, ...extra];
   const length = Math.max(...ops.map((o) => ioctlNr(o.request))) - IOMMUFD_CMD_BASE + 1;
   const table: (IoctlOp | undefined)[] = new Array(length).fill(undefined);
-  for (const o of ops) table[ioctlNr(o.request) - IOMMUFD_CMD_BASE] = o;
+  for (const o of ops) {
+    const slot = ioctlNr(o.request) - IOMMUFD_CMD_BASE;
+    if (slot < 0 || table[slot]) throw new Error(`${o.name}: request ${o.request.toString(16)} is outside the iommufd range or taken`);
+    table[slot] = o;
+  }
   return Object.freeze(table);
 }
 

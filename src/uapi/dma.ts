@@ -45,7 +45,7 @@ export function deviceDma(pool: FramePool, dev: DeviceObject, req: DmaRequest): 
   while (done < length) {
     const at = iova + BigInt(done);
     const access = write ? Access.WRITE : Access.READ;
-    const vdev = dev.vendorDevice;
+    const vdev = dev.driverDevice;
     const step: DeviceDmaStep = vdev.translate ? vdev.translate(req.pasid, at, access, hwpt.fault !== undefined) : hwpt.domain.translate(at, access);
     if (!step.ok) {
       // A device behind a modelled IOMMU reports only the page requests it really sent.

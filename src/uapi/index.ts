@@ -1,35 +1,30 @@
-// Public surface of the iommufd layer.
-export { System, IOMMU_DEVICE_PATH, FIRST_FD, type SystemOptions } from './system.js';
+// Public surface of the iommufd layer. The errno values, Result and the struct layouts
+// are the driver contract's (src/iommu), re-exported because every uAPI caller needs them.
+export { IommufdSystem, IOMMU_DEVICE_PATH, FIRST_FD, type IommufdSystemOptions } from './system.js';
 export { UserMemory, type UserAddress, type UserMemoryOptions } from './user-memory.js';
 export { FramePool } from './frame-pool.js';
 export { MemFile } from './memfd.js';
 export { DmaBuf, DmaBufImport } from './dmabuf.js';
 export * from './mman.js';
-export { MmapRegions, MmapRegion, type MmapRegistry, type VendorMmap } from './mmap-regions.js';
+export { MmapRegions, MmapRegion } from './mmap-regions.js';
 export { MemoryFrameStore, type MemoryFrameStoreOptions } from './testing/memory-frame-store.js';
 export { type Result, ok, fail } from '../iommu/result.js';
 export * from '../iommu/errno.js';
 export * from './ioctl-numbers.js';
 export * from './limits.js';
 export * from '../iommu/abi/index.js';
-export { IOCTL_OPS, TEST_OP, buildDispatchTable, type IoctlOp } from './dispatch.js';
+export { IOCTL_OPS, buildDispatchTable, defineIoctl, type IoctlOp } from './dispatch.js';
 export { IommufdContext } from './context.js';
 export { ObjectTable, ObjectType, IommufdObject, MAX_OBJECT_ID, type ObjectTypeName } from './objects.js';
 export { IoasObject } from './ioas/ioas-object.js';
 export { IoPageTable, TEST_RESERVATION, type ReservedRange } from './ioas/io-pagetable.js';
-export type { IoPagingDomain, DomainProt } from '../iommu/paging-domain.js';
 export type { IovaRange } from './ioas/iova-range.js';
-export { AllocGuard, type AllocationPoint } from '../iommu/alloc-guard.js';
 export type { DmaRequest, DmaResult, DmaFaultReport } from './dma.js';
-export * from '../iommu/driver.js';
-export * from '../iommu/user-data.js';
 export { DeviceObject } from './device/device.js';
 export { HwptPaging, HwptNested, type Hwpt } from './hwpt/hwpt.js';
 export { ViommuObject } from './viommu/viommu.js';
 export { VdeviceObject } from './viommu/vdevice.js';
 export { VeventqObject } from './viommu/veventq.js';
 export { HwQueueObject } from './viommu/hw-queue.js';
-export { SelftestObject } from '../selftest/stdev.js';
-export { AccessObject, AccessFile } from '../selftest/access.js';
 export type { IoasAccess, AccessPin } from './ioas/access.js';
 export * from './typed/index.js';

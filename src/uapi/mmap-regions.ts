@@ -8,23 +8,9 @@ import type { FramePool } from './frame-pool.js';
 import { PAGE_SIZE } from './limits.js';
 import type { IommufdObject } from './objects.js';
 import { fail, ok, type Result } from '../iommu/result.js';
+import type { DriverMmap, MmapRegistry } from '../iommu/driver-mmap.js';
 
-/** What a driver gets back for its pages: the cookie to report, and the way to drop them. */
-export interface VendorMmap {
-  readonly offset: bigint;
-  readonly length: bigint;
-  /** Writes driver data into the pages (the self-test stores in_data in the first word). */
-  write(at: number, data: Uint8Array): void;
-  /** The driver object is destroyed: the region and its pages go. */
-  release(): void;
-}
-
-/** Registration of driver pages (part of the vendor environment). */
-export interface MmapRegistry {
-  create(pages: number): Result<VendorMmap>;
-}
-
-export class MmapRegion implements VendorMmap {
+export class MmapRegion implements DriverMmap {
   /** The iommufd object that owns the pages (the vIOMMU); mapping it makes it busy. */
   owner: IommufdObject | undefined;
 
@@ -55,7 +41,7 @@ export class MmapRegions implements MmapRegistry {
   constructor(readonly pool: FramePool) {}
 
   /** `pages` zeroed frames at the lowest free offset; ENOMEM (nothing kept) when frames run out. */
-  create(pages: number): Result<VendorMmap> {
+  create(pages: number): Result<DriverMmap> {
     const frames: bigint[] = [];
     for (let i = 0; i < pages; i++) {
       const frame = this.pool.alloc();

@@ -5,7 +5,6 @@
 import { Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/options.js';
 import type { FrameStore } from '../engine/types.js';
-import { mockVendor } from '../drivers/mock/vendor.js';
 import { AllocGuard } from '../iommu/alloc-guard.js';
 import type { AnonFile } from './anon-file.js';
 import type { DmaBuf } from './dmabuf.js';
@@ -21,33 +20,38 @@ import { mmap, munmap } from './mmap.js';
 import type { OpenFile } from './open-file.js';
 import { ObjectType } from './objects.js';
 import { UserMemory, type UserMemoryOptions } from './user-memory.js';
-import { VendorRegistry, type IommuVendor, type VendorDevice } from '../iommu/driver.js';
+import { DriverRegistry, type IommuDriver, type DriverDevice } from '../iommu/driver.js';
 
 export const IOMMU_DEVICE_PATH = '/dev/iommu';
 /** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */
 export const FIRST_FD = 3;
 
-export interface SystemOptions {
+/** What an iommufd host is built from; src/host adds the mock driver and the self-test. */
+export interface IommufdSystemOptions {
   /** The IOMMU engine to use; by default a new one (with `engineOptions`). */
   engine?: Engine;
   engineOptions?: EngineOptions;
   /** Physical memory behind user pages; defaults to the engine's, so devices see what the process wrote. */
   frameStore?: FrameStore;
-  /** Drivers besides the mock (e.g. VT-d); the mock is always registered. */
-  vendors?: readonly IommuVendor[];
-  /** Whether IOMMU_TEST_CMD exists (a kernel built with CONFIG_IOMMUFD_TEST). Default true. */
-  selfTest?: boolean;
+  /** The IOMMU drivers devices can be bound behind (the uAPI knows them only through src/iommu). */
+  drivers?: readonly IommuDriver[];
+  /** Commands beyond the core's (IOCTL_OPS), e.g. the self-test's IOMMU_TEST_CMD. */
+  ioctls?: readonly IoctlOp[];
   /** Whether the process holds CAP_SYS_RESOURCE (the self-test runs as root). Default true. */
   capSysResource?: boolean;
   memory?: UserMemoryOptions;
 }
 
-
-export class System {
+/**
+ * The iommufd uAPI over a simulated process, with exactly the drivers and extra
+ * commands it is given. `System` (src/host) is this with the kernel's mock driver and
+ * self-test ops, the default a test or a user starts from.
+ */
+export class IommufdSystem {
   readonly mem: UserMemory;
   readonly pool: FramePool;
   readonly engine: Engine;
-  readonly vendors = new VendorRegistry();
+  readonly drivers = new DriverRegistry();
   /** Allocation-failure injection for every call on this host (fail_nth). */
   readonly guard = new AllocGuard();
   private readonly files = new Map<number, OpenFile>();
@@ -55,13 +59,12 @@ export class System {
   private readonly table: readonly (IoctlOp | undefined)[];
   private readonly services: ProcessServices;
 
-  private constructor(options: SystemOptions, engine: Engine) {
+  protected constructor(options: IommufdSystemOptions, engine: Engine) {
     this.engine = engine;
-    this.vendors.register(mockVendor);
-    for (const v of options.vendors ?? []) this.vendors.register(v);
+    for (const d of options.drivers ?? []) this.drivers.register(d);
     this.pool = new FramePool(options.frameStore ?? engine.phys, this.guard);
     this.mem = new UserMemory(this.pool, options.memory);
-    this.table = buildDispatchTable(options.selfTest ?? true);
+    this.table = buildDispatchTable(options.ioctls);
     const files = this.files;
     const install = (file: OpenFile) => this.install(file);
     this.services = {
@@ -79,7 +82,7 @@ export class System {
       mem: this.mem,
       pool: this.pool,
       engine,
-      vendors: this.vendors,
+      drivers: this.drivers,
       guard: this.guard,
       capSysResource: options.capSysResource ?? true,
       memfdOf(fd: number) {
@@ -97,13 +100,13 @@ export class System {
   }
 
   /** Async because the engine behind the frame store instantiates WebAssembly. */
-  static async create(options: SystemOptions = {}): Promise<System> {
-    return new System(options, options.engine ?? (await Engine.create(options.engineOptions)));
+  static async create(options: IommufdSystemOptions = {}): Promise<IommufdSystem> {
+    return new IommufdSystem(options, options.engine ?? (await Engine.create(options.engineOptions)));
   }
 
   /**
    * A device access through the IOMMU by the device object `deviceId` (of the iommufd
-   * `request.fd`, or of the first open one that has it). Test and vendor API, not a syscall.
+   * `request.fd`, or of the first open one that has it). Test and driver API, not a syscall.
    */
   dma(deviceId: number, request: DmaRequest): DmaResult {
     const contexts = request.fd !== undefined ? [this.contextOf(request.fd)] : this.liveContexts();
@@ -119,7 +122,7 @@ export class System {
    * real device; the mock's devices come from IOMMU_TEST_CMD instead). Returns the device
    * object ID, or -errno. Nothing is attached: the device is blocked until attachDevice.
    */
-  bindDevice(fd: number, device: VendorDevice): number {
+  bindDevice(fd: number, device: DriverDevice): number {
     const ctx = this.contextOf(fd);
     if (!ctx) return -EBADF;
     const added = ctx.objects.add(new DeviceObject(device));

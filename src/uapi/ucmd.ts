@@ -1,9 +1,8 @@
 // One ioctl in flight: the kernel copy of the user struct and the way back. Handlers
 // read and write fields by name through the command's layout and decide themselves
 // when to respond (most only on success, a few on errors too), as in the kernel.
-import { E2BIG, EFAULT } from '../iommu/errno.js';
+import { EFAULT } from '../iommu/errno.js';
 import type { IommufdContext } from './context.js';
-import { fail, ok, type Result } from '../iommu/result.js';
 import { readField, writeField, type Fields, type FieldValue, type StructLayout, type StructValue } from '../iommu/abi/layout.js';
 import type { UserAddress, UserMemory } from './user-memory.js';
 
@@ -49,23 +48,4 @@ export class Ucmd<F extends Fields = Fields> {
     const r = this.mem.write(at, this.cmd.subarray(f.offset, f.offset + f.width));
     return r.ok ? 0 : -EFAULT;
   }
-}
-
-/**
- * copy_struct_from_user: a shorter user struct is zero-extended; a longer one is
- * accepted only when every byte the kernel does not know is zero (else E2BIG).
- * Any fault is EFAULT.
- */
-export function copyStructFromUser(mem: UserMemory, addr: UserAddress, userSize: number, kernelSize: number): Result<Uint8Array> {
-  if (userSize > kernelSize) {
-    const tailAddr = typeof addr === 'bigint' ? addr + BigInt(kernelSize) : addr + kernelSize;
-    const zero = mem.isZero(tailAddr, userSize - kernelSize);
-    if (!zero.ok) return fail(EFAULT);
-    if (!zero.value) return fail(E2BIG);
-  }
-  const r = mem.read(addr, Math.min(userSize, kernelSize));
-  if (!r.ok) return fail(EFAULT);
-  const out = new Uint8Array(kernelSize);
-  out.set(r.value);
-  return ok(out);
 }

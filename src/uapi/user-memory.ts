@@ -13,6 +13,7 @@ import type { FilePage, MappedPage } from './mapped-pages.js';
 import { cpuMayRead, cpuMayWrite, pinAllowed, PROT_MASK, PROT_RW } from './mman.js';
 import type { PinnableMemory } from './pinnable.js';
 import { fail, ok, OK_VOID, type Result } from '../iommu/result.js';
+import type { UserAccess, UserAddress } from '../iommu/user-copy.js';
 
 const PAGE = 4096;
 
@@ -25,13 +26,12 @@ export interface UserMemoryOptions {
   topAddress?: number;
 }
 
-/** A user address: a number, or a u64 taken from a struct field. */
-export type UserAddress = number | bigint;
+export type { UserAddress };
 
 /** An anonymous page's frame (null while untouched), or a page of some other mapping. */
 type PageEntry = bigint | null | MappedPage;
 
-export class UserMemory implements PinnableMemory {
+export class UserMemory implements PinnableMemory, UserAccess {
   private readonly pages = new Map<number, PageEntry>();
   /** Protection of the pages that are not read-write (the common case stays out of it). */
   private readonly protections = new Map<number, number>();

@@ -22,7 +22,7 @@ import { Perm } from '../engine/types.js';
 import type { TraceRecord } from '../trace/records.js';
 import { emptyCounts, type RecordCounts } from '../trace/records.js';
 import { IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommu/abi/index.js';
-import { System, type SystemOptions } from '../uapi/system.js';
+import { System, type SystemOptions } from '../host/system.js';
 import { IommufdError } from '../uapi/typed/errors.js';
 import { Iommufd } from '../uapi/typed/iommufd.js';
 import { MockSelftest, type MockDevice } from '../uapi/typed/selftest.js';

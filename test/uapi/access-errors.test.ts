@@ -1,7 +1,7 @@
 // The in-kernel access ops' own error paths (beyond the self-test's cases): each one
 // with the errno the self-test driver and the access core return, and state unchanged.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

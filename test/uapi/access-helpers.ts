@@ -3,7 +3,7 @@
 // test_cmd_access_replace_ioas, and check_access_rw with a seeded generator in place
 // of rand().
 import { expect } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { BUFFER_SIZE, expectOk, PAGE, type Harness } from './helpers.js';
 import { testCmd } from './mock-helpers.js';
 

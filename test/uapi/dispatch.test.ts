@@ -1,11 +1,12 @@
 // The checks every command goes through before its handler (spec §1.2, §1.3) and the
 // self-test's cmd_length case (TEST_LENGTH) for every command in the table.
 import { describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { Ucmd } from '../../src/uapi/ucmd.js';
 import { expectErrno, expectOk, Harness, PAGE } from './helpers.js';
+import { TEST_OP } from '../../src/selftest/index.js';
 
-const ALL_OPS = [...U.IOCTL_OPS, U.TEST_OP];
+const ALL_OPS = [...U.IOCTL_OPS, TEST_OP];
 
 /**
  * What each command answers for an all-zero struct on a fresh file (after the

@@ -4,7 +4,7 @@
 // dirty bits GET_DIRTY_BITMAP reports, and faults on IOPF-capable HWPTs are queued.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultReason } from '../../src/engine/types.js';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { expectOk, Harness, MAP_FIXED_RW, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';

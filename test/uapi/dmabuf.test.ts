@@ -3,7 +3,7 @@
 // it), and what a revoke does to existing mappings: every domain stops translating at
 // once, the area stays, and making the buffer valid again only helps new imports.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import * as AH from './access-helpers.js';
 import { expectErrno, expectOk, Harness, MAP_RW, PAGE, PAGE_N } from './helpers.js';

@@ -1,10 +1,10 @@
 // Allocation failure injection, the kernel's fail_nth idea: for one call, make its
 // 1st, 2nd, ... allocation fail (object IDs, frames, pins, engine spaces and table
-// maps, vendor objects) until the call makes no more and succeeds. Every failing run
+// maps, driver objects) until the call makes no more and succeeds. Every failing run
 // must return -ENOMEM and leave the whole host exactly as before: objects, IOAS areas,
 // every domain's mappings, pins, frames and the engine's frames in use.
 import { describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';

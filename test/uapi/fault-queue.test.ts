@@ -1,7 +1,7 @@
 // IOMMU_FAULT_QUEUE_ALLOC and the fault fd protocol (spec §2.18, §3.7). Faults are
-// queued directly on the object here; devices that raise them come with the mock vendor.
+// queued directly on the object here; devices that raise them come with the mock driver.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { FaultQueue } from '../../src/uapi/fault/fault-queue.js';
 import { expectErrno, expectOk, Harness, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';

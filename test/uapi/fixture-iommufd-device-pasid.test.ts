@@ -2,7 +2,7 @@
 // PASID-capable mock device on an IOAS; variant no_pasid adds a second device without
 // PASID support.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { expectErrno, expectOk, Harness } from './helpers.js';
 import { checkSystem } from './invariants.js';

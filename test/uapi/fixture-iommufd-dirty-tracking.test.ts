@@ -2,7 +2,7 @@
 // are the D bits of the engine's leaf entries: IOMMU_TEST_OP_DIRTY sets them as a device
 // write would, GET_DIRTY_BITMAP reads (and clears) them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_FIXED_RW } from './helpers.js';
 import { checkSystem } from './invariants.js';

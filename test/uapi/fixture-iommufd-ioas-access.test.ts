@@ -3,7 +3,7 @@
 // access_rw_unaligned, in all four variants (the fixture set-up is the same as in
 // fixture-iommufd-ioas.test.ts). fork_gone and fork_present stay out: one process.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE, PAGE_N } from './helpers.js';

@@ -4,7 +4,7 @@
 // base IOVA is MOCK_APERTURE_START. The access_* cases are in
 // fixture-iommufd-ioas-access.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import {
   BUFFER_SIZE,
   expectErrno,

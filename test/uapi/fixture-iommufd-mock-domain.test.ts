@@ -4,7 +4,7 @@
 // process's pages; the memfd flavour maps the memfd MAP_SHARED into the process (the
 // kernel's memfd_mmap), so its pages are the file's and the same checks apply.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE } from './helpers.js';

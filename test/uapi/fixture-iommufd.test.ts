@@ -2,7 +2,7 @@
 // cmd_length lives in dispatch.test.ts. The VFIO container ioctls of the
 // vfio_ioas case await the compat layer; the IOMMU_VFIO_IOAS half is here.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { expectErrno, expectOk, Harness } from './helpers.js';
 import { checkSystem } from './invariants.js';
 

@@ -27,7 +27,7 @@ import {
   type StructLayout,
   type StructValue,
   type SystemOptions,
-} from '../../src/uapi/index.js';
+} from '../../src/index.js';
 
 export const PAGE = 4096;
 export const PAGE_N = 4096n;

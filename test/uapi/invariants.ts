@@ -19,7 +19,7 @@ import {
   type IommufdContext,
   type IommufdObject,
   type System,
-} from '../../src/uapi/index.js';
+} from '../../src/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
 import { MockPagingDomain } from '../../src/drivers/mock/index.js';
 

@@ -1,7 +1,7 @@
 // IOAS <-> paging domain mirroring with the plain RecordingDomain: pinning on attach,
 // DMA seeing the process's bytes, aperture and alignment rules, and undo on failure.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
 import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

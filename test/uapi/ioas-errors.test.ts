@@ -1,7 +1,7 @@
 // Error order of the IOAS commands (spec §2.2–§2.10) and of the device-less answers
 // of the commands awaiting the engine. Each case changes one thing from a valid call.
 import { beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_FIXED_RW, MAP_RW, PAGE, PAGE_N, U64_MAX } from './helpers.js';
 import { checkSystem } from './invariants.js';
 

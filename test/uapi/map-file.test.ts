@@ -2,7 +2,7 @@
 // domain needs them), and IOMMU_IOAS_CHANGE_PROCESS (fixture change_process, basic,
 // minus the fork and VmPin accounting parts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, MAP_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

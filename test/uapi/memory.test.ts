@@ -1,6 +1,6 @@
 // The simulated address space, memfd files, the frame pool and the in-memory store.
 import { describe, expect, it } from 'vitest';
-import { FramePool, MemFile, MemoryFrameStore, UserMemory, EFAULT, ENOMEM } from '../../src/uapi/index.js';
+import { FramePool, MemFile, MemoryFrameStore, UserMemory, EFAULT, ENOMEM } from '../../src/index.js';
 
 const PAGE = 4096;
 

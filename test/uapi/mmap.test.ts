@@ -3,7 +3,7 @@
 // long-term pin unshares), and the iommufd's driver regions (exact offset and length,
 // owner busy and iommufd kept open while mapped, never pinnable).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

@@ -1,7 +1,7 @@
 // The self-test's mock-device helpers (iommufd_utils.h, spec §5.3) over the harness:
 // test_cmd_mock_domain, test_cmd_hwpt_alloc*, test_cmd_hwpt_invalidate, ...
 import { expect } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as M from '../../src/drivers/mock/index.js';
 import { expectOk, type Harness } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // The object table: ID allocation, typed lookup, users and leaf-first close.
 import { describe, expect, it } from 'vitest';
-import { EBUSY, ENOENT, IommufdObject, ObjectTable, ObjectType } from '../../src/uapi/index.js';
+import { EBUSY, ENOENT, IommufdObject, ObjectTable, ObjectType } from '../../src/index.js';
 
 class Thing extends IommufdObject {
   readonly type = ObjectType.SELFTEST;

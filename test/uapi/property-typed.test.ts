@@ -1,11 +1,11 @@
 // fast-check at the typed-API level: random sequences of typed calls with random
 // arguments (small IDs, IOVAs near the mock aperture, lengths around page and 2 KiB
-// multiples, random flags and vendor payloads). Properties: the only exception that
+// multiples, random flags and driver payloads). Properties: the only exception that
 // escapes a call is IommufdError (with a known errno), the invariant walk holds after
 // every step, and closing every fd releases every pin.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { checkSystem } from './invariants.js';
 

@@ -7,16 +7,17 @@
 //   4. closing every iommufd releases every pin.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
 import { checkSystem } from './invariants.js';
 import { stateSnapshot } from './snapshot.js';
+import { TEST_OP } from '../../src/selftest/index.js';
 
 const PAGE = 4096;
 /** What the random runs reached, so the property cannot pass vacuously. */
 const reached = new Map<string, number>();
 const note = (what: string) => reached.set(what, (reached.get(what) ?? 0) + 1);
-const OPS = [...U.IOCTL_OPS, U.TEST_OP];
+const OPS = [...U.IOCTL_OPS, TEST_OP];
 
 interface World {
   sys: U.System;
@@ -225,7 +226,7 @@ function runIoctl(w: World, a: Extract<Action, { kind: 'ioctl' }>): void {
     a.size === 'sizeof' ? layout.sizeof : a.size === 'min' ? layout.minSize : a.size === 'min-1' ? layout.minSize - 1 : a.size === 'sizeof+1' ? layout.sizeof + 1 : a.size;
   view.setUint32(0, size, true);
   bytes[layout.sizeof] = a.tail;
-  if (op === U.TEST_OP && a.rawRequest === undefined) {
+  if (op === TEST_OP && a.rawRequest === undefined) {
     // Every self-test op, with small IDs, PASIDs and flags in the union's first words.
     view.setUint32(4, 1 + (a.values[0] % 24), true);
     for (let k = 0; k < 6; k++) view.setUint32(16 + 4 * k, [a.values[k + 1] % 8, 100, 0, 2][a.values[k + 6] % 4], true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EBADF, ENOENT } from '../../src/uapi/index.js';
+import { EBADF, ENOENT } from '../../src/index.js';
 import { expectErrno, expectOk, Harness, PAGE } from './helpers.js';
 
 describe('smoke', () => {

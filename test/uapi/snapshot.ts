@@ -2,7 +2,7 @@
 // changes nothing" checks: objects (IDs, types, users, links), IOAS areas, reserved and
 // allowed ranges, locks, every domain's mappings, devices' attachments, pins, frames
 // and the engine's frames in use, open fds.
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { MockNestedDomain, MockPagingDomain } from '../../src/drivers/mock/index.js';
 import { MockDevice } from '../../src/drivers/mock/device-state.js';
 import { RecordingDomain } from '../../src/uapi/testing/recording-domain.js';
@@ -30,7 +30,7 @@ function objectState(o: U.IommufdObject): unknown {
     };
   }
   if (o instanceof U.DeviceObject) {
-    const v = o.vendorDevice;
+    const v = o.driverDevice;
     return {
       ...base,
       attachments: [...o.attachments].map(([pasid, h]) => [pasid, h.id]),

@@ -1,7 +1,8 @@
 // Struct sizes, minimum sizes and a few offsets against the spec's command table
 // (§2.0) and field tables: these constants are public API and must never drift.
 import { describe, expect, it } from 'vitest';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
+import { TEST_OP } from '../../src/selftest/index.js';
 
 const TABLE: [string, number, U.StructLayout, number, number][] = [
   ['IOMMU_DESTROY', U.IOMMU_DESTROY, U.IommuDestroy, 8, 8],
@@ -32,7 +33,7 @@ describe('uAPI struct layouts (spec §2.0)', () => {
   it.each(TABLE)('%s: request, sizeof and minimum size', (name, request, layout, sizeof, min) => {
     expect(layout.sizeof).toBe(sizeof);
     expect(layout.minSize).toBe(min);
-    const op = [...U.IOCTL_OPS, U.TEST_OP].find((o) => o.name === name)!;
+    const op = [...U.IOCTL_OPS, TEST_OP].find((o) => o.name === name)!;
     expect(op.request).toBe(request);
     expect(op.layout).toBe(layout);
   });

@@ -3,7 +3,7 @@
 // IommufdError with the kernel's errno, its name, the command and a message.
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as Root from '../../src/index.js';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import * as MK from '../../src/drivers/mock/index.js';
 import { checkSystem } from './invariants.js';
 import { selftestData } from './mock-helpers.js';

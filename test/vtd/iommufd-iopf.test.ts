@@ -8,7 +8,7 @@ import {
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DIRTY_TRACKING_ENABLE, IOMMU_HWPT_FAULT_ID_VALID,
   IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID,
   IOMMU_PGFAULT_PERM_WRITE, IommuHwptGetDirtyBitmap, IommuHwptPgfault, IommuHwptSetDirtyTracking, unpackStruct,
-} from '../../src/uapi/index.js';
+} from '../../src/index.js';
 import { IOVA, PAGE_A, PASID, PML4, VtdRig } from './iommufd-rig.js';
 
 describe('I/O page faults of a VT-d device', () => {

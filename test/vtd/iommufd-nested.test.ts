@@ -6,7 +6,7 @@ import {
   EFAULT, EINVAL, EOPNOTSUPP,
   IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HW_INFO_FLAG_INPUT_TYPE, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_FAULT_ID_VALID, IOMMU_GET_HW_INFO, IOMMU_IOAS_UNMAP, IommuHwInfo, IommuIoasUnmap,
-} from '../../src/uapi/index.js';
+} from '../../src/index.js';
 import { IOMMU_HWPT_DATA_SELFTEST } from '../../src/drivers/mock/index.js';
 import { IOMMU_VTD_INV_FLAGS_LEAF, IOMMU_VTD_S1_SRE, Pgtt, Reason } from '../../src/hw/vtd/index.js';
 import { GUEST_RAM, IOVA, PAGE_A, PAGE_B, PASID, PML4, SID, VtdRig } from './iommufd-rig.js';
@@ -30,7 +30,7 @@ describe('GET_HW_INFO on a VT-d device', () => {
     const short = rig.vmm.hwInfo(rig.devId, 12);
     expect(short.out.data_len).toBe(24);
     expect(new DataView(short.data.buffer, short.data.byteOffset).getUint32(8, true)).toBe(Number(rig.iommu.cap & 0xffff_ffffn));
-    // Another vendor's info type is not produced.
+    // Another driver's info type is not produced.
     const other = rig.vmm.call(IOMMU_GET_HW_INFO, IommuHwInfo, { flags: IOMMU_HW_INFO_FLAG_INPUT_TYPE, dev_id: rig.devId, data_type: 2 });
     expect(other.rc).toBe(-EOPNOTSUPP);
   });

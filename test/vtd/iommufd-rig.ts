@@ -4,8 +4,8 @@
 // call must leave alone: the object table, the device's attachments, the unit's
 // spaces and caches' counters, and the PASID entries the host wrote.
 import { Engine } from '../../src/engine/engine.js';
-import { IOMMU_HWPT_ALLOC_NEST_PARENT, System } from '../../src/uapi/index.js';
-import { VtdDevice, VtdIommu, vtdVendor } from '../../src/hw/vtd/index.js';
+import { IOMMU_HWPT_ALLOC_NEST_PARENT, System } from '../../src/index.js';
+import { VtdDevice, VtdIommu, vtdDriver } from '../../src/hw/vtd/index.js';
 import { VmmClient } from '../../src/examples/vtd/vmm-client.js';
 
 export const GUEST_RAM = 2 * 1024 * 1024;
@@ -32,7 +32,7 @@ export class VtdRig {
 
   static async create(): Promise<VtdRig> {
     const engine = await Engine.create({ physMemBytes: 64 * 1024 * 1024 });
-    const sys = await System.create({ engine, vendors: [vtdVendor] });
+    const sys = await System.create({ engine, drivers: [vtdDriver] });
     const iommu = new VtdIommu(engine, { staleCheck: true });
     const device = new VtdDevice(iommu, { sourceId: SID });
     const fd = sys.open('/dev/iommu');

@@ -3,9 +3,9 @@
 // (for dirty-capability checks, vIOMMU events and the PASID 1024 fault injection).
 import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
-import type { VendorMmap } from '../../uapi/mmap-regions.js';
+import type { DriverMmap } from '../../iommu/driver-mmap.js';
 import { copyUserData, copyUserDataOut, type UserData } from '../../iommu/user-data.js';
-import type { VendorDevice, VendorDomain, VendorEnv, VendorNestedDomain, VendorPagingDomain, VendorViommu } from '../../iommu/driver.js';
+import type { DriverDevice, DriverDomain, DriverEnv, DriverNestedDomain, DriverPagingDomain, DriverViommu } from '../../iommu/driver.js';
 import {
   IOMMU_HW_INFO_SELFTEST_REGVAL,
   IOMMU_HW_INFO_TYPE_SELFTEST,
@@ -23,7 +23,7 @@ import {
 import { MockNestedDomain } from './nested-domain.js';
 import { MockPagingDomain } from './paging-domain.js';
 import { MockViommu } from './viommu.js';
-import { mockVendor } from './vendor.js';
+import { mockDriver } from './driver.js';
 
 const NEST_PARENT = 1 << 0;
 const DIRTY_TRACKING = 1 << 1;
@@ -40,12 +40,12 @@ const VIOMMU_SELFTEST_SIZE = 24;
 /** The vIOMMU's data pages, mmap-able through the iommufd. */
 const VIOMMU_MMAP_PAGES = 2;
 
-export class MockDevice implements VendorDevice {
-  readonly vendor = mockVendor;
+export class MockDevice implements DriverDevice {
+  readonly driver = mockDriver;
   readonly iommu = MOCK_IOMMU;
   readonly cache = new Array<number>(MOCK_DEV_CACHE_NUM).fill(IOMMU_TEST_DEV_CACHE_DEFAULT);
   /** The vIOMMU (and this device's virtual ID on it) of the nested domain attached at the RID. */
-  viommu: { viommu: VendorViommu; vdevId: bigint } | undefined;
+  viommu: { viommu: DriverViommu; vdevId: bigint } | undefined;
   /** Set by a successful attach on PASID 1024: the next one fails with ENOMEM. */
   private pasidFakeError = false;
 
@@ -66,7 +66,7 @@ export class MockDevice implements VendorDevice {
     return ok({ type: IOMMU_HW_INFO_TYPE_SELFTEST, data });
   }
 
-  allocPaging(env: VendorEnv, flags: number, data: UserData | undefined): Result<VendorPagingDomain> {
+  allocPaging(env: DriverEnv, flags: number, data: UserData | undefined): Result<DriverPagingDomain> {
     if ((flags & ~(NEST_PARENT | DIRTY_TRACKING | PASID)) !== 0) return fail(EOPNOTSUPP);
     if (flags & DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
     let tableType = MOCK_IOMMUPT_DEFAULT;
@@ -78,10 +78,10 @@ export class MockDevice implements VendorDevice {
       // Unknown table types: EINVAL is this model's choice (the errno is UNVERIFIED).
       if (tableType !== MOCK_IOMMUPT_DEFAULT && tableType !== MOCK_IOMMUPT_HUGE) return fail(EINVAL);
     }
-    return MockPagingDomain.create(mockVendor, env.engine, env.guard, flags, { huge: tableType === MOCK_IOMMUPT_HUGE });
+    return MockPagingDomain.create(mockDriver, env.engine, env.guard, flags, { huge: tableType === MOCK_IOMMUPT_HUGE });
   }
 
-  allocNested(env: VendorEnv, parent: VendorPagingDomain | VendorViommu, flags: number, data: UserData): Result<VendorNestedDomain> {
+  allocNested(env: DriverEnv, parent: DriverPagingDomain | DriverViommu, flags: number, data: UserData): Result<DriverNestedDomain> {
     if ((flags & ~PASID) !== 0) return fail(EOPNOTSUPP);
     const viommu = parent instanceof MockViommu ? parent : undefined;
     const paging = viommu ? viommu.parent : parent;
@@ -89,15 +89,15 @@ export class MockDevice implements VendorDevice {
     if (data.type !== IOMMU_HWPT_DATA_SELFTEST) return fail(EOPNOTSUPP);
     const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, HWPT_SELFTEST_MIN, HWPT_SELFTEST_SIZE);
     if (!r.ok) return r;
-    if (!env.guard.allow('vendor')) return fail(ENOMEM);
-    return ok(new MockNestedDomain(mockVendor, flags, paging, r.value.getUint32(0, true), viommu));
+    if (!env.guard.allow('driver')) return fail(ENOMEM);
+    return ok(new MockNestedDomain(mockDriver, flags, paging, r.value.getUint32(0, true), viommu));
   }
 
-  allocViommu(env: VendorEnv, type: number, parent: VendorPagingDomain, data: UserData | undefined): Result<VendorViommu> {
+  allocViommu(env: DriverEnv, type: number, parent: DriverPagingDomain, data: UserData | undefined): Result<DriverViommu> {
     if (type !== IOMMU_VIOMMU_TYPE_SELFTEST) return fail(EOPNOTSUPP);
     if (!(parent instanceof MockPagingDomain)) return fail(EINVAL);
     let inData = 0;
-    let mmap: VendorMmap | undefined;
+    let mmap: DriverMmap | undefined;
     if (data) {
       const r = copyUserData(env.mem, data, type, VIOMMU_SELFTEST_MIN, VIOMMU_SELFTEST_SIZE);
       if (!r.ok) return r;
@@ -119,22 +119,22 @@ export class MockDevice implements VendorDevice {
         return w;
       }
     }
-    if (!env.guard.allow('vendor')) {
+    if (!env.guard.allow('driver')) {
       mmap?.release();
       return fail(ENOMEM);
     }
-    return ok(new MockViommu(mockVendor, type, parent, inData, mmap));
+    return ok(new MockViommu(mockDriver, type, parent, inData, mmap));
   }
 
-  attach(domain: VendorDomain | null, pasid: number | undefined, vdevIdOn: (viommu: VendorViommu) => bigint | undefined): Result<void> {
+  attach(domain: DriverDomain | null, pasid: number | undefined, vdevIdOn: (viommu: DriverViommu) => bigint | undefined): Result<void> {
     if (domain === null) {
       if (pasid === IOMMU_TEST_PASID_RESERVED) this.pasidFakeError = false;
       if (pasid === undefined) this.viommu = undefined;
       return OK_VOID;
     }
-    if (domain.vendor !== mockVendor) return fail(EINVAL);
+    if (domain.driver !== mockDriver) return fail(EINVAL);
     if (domain.kind === 'paging' && domain.dirty && !this.dirtyCapable) return fail(EINVAL);
-    let viommu: { viommu: VendorViommu; vdevId: bigint } | undefined;
+    let viommu: { viommu: DriverViommu; vdevId: bigint } | undefined;
     if (domain.kind === 'nested' && domain.viommu) {
       const vdevId = vdevIdOn(domain.viommu);
       if (vdevId === undefined) return fail(ENOENT);

@@ -1,6 +1,6 @@
-// The kernel self-test's mock IOMMU driver as a vendor (spec §5.2).
+// The kernel self-test's mock IOMMU driver as a driver (spec §5.2).
 export * from './constants.js';
-export { mockVendor } from './vendor.js';
+export { mockDriver } from './driver.js';
 export { MockDevice } from './device-state.js';
 export { MockPagingDomain } from './paging-domain.js';
 export { MockNestedDomain } from './nested-domain.js';

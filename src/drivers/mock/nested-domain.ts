@@ -4,7 +4,7 @@
 // (the mock's stage 1 is the identity).
 import { EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
 import { copyUserArrayEntry, type UserDataArray } from '../../iommu/user-data.js';
-import type { DmaStep, IommuVendor, InvalidateResult, VendorEnv, VendorNestedDomain, VendorViommu } from '../../iommu/driver.js';
+import type { DmaStep, IommuDriver, InvalidateResult, DriverEnv, DriverNestedDomain, DriverViommu } from '../../iommu/driver.js';
 import {
   IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
   IOMMU_TEST_INVALIDATE_FLAG_ALL,
@@ -16,16 +16,16 @@ import type { MockPagingDomain } from './paging-domain.js';
 /** struct iommu_hwpt_invalidate_selftest: flags u32 @0, iotlb_id u32 @4; all mandatory. */
 const INVALIDATE_ENTRY_SIZE = 8;
 
-export class MockNestedDomain implements VendorNestedDomain {
+export class MockNestedDomain implements DriverNestedDomain {
   readonly kind = 'nested';
   readonly iotlb: number[];
 
   constructor(
-    readonly vendor: IommuVendor,
+    readonly driver: IommuDriver,
     readonly flags: number,
     readonly parent: MockPagingDomain,
     iotlbValue: number,
-    readonly viommu?: VendorViommu,
+    readonly viommu?: DriverViommu,
   ) {
     this.iotlb = new Array<number>(MOCK_NESTED_DOMAIN_IOTLB_NUM).fill(iotlbValue);
   }
@@ -34,7 +34,7 @@ export class MockNestedDomain implements VendorNestedDomain {
     return this.parent.translate(iova, access);
   }
 
-  invalidateUser(env: VendorEnv, array: UserDataArray): InvalidateResult {
+  invalidateUser(env: DriverEnv, array: UserDataArray): InvalidateResult {
     // The type is checked before any entry, so a zero-entry probe learns it too.
     if (array.type !== IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) return { handled: 0, errno: EINVAL };
     let handled = 0;

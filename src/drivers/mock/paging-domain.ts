@@ -29,7 +29,7 @@ import { Access, FaultReason } from '../../engine/types.js';
 import type { AllocGuard } from '../../iommu/alloc-guard.js';
 import { EEXIST, EINVAL, ENOMEM } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
-import type { DirtyTracking, DmaStep, IommuVendor, VendorPagingDomain } from '../../iommu/driver.js';
+import type { DirtyTracking, DmaStep, IommuDriver, DriverPagingDomain } from '../../iommu/driver.js';
 import { MOCK_APERTURE_LAST, MOCK_APERTURE_START, MOCK_HUGE_PAGE_SIZE, MOCK_PAGE_SIZE } from './constants.js';
 
 const UNIT = MOCK_PAGE_SIZE;
@@ -48,7 +48,7 @@ export interface MockPagingOptions {
 /** The HUGE table keeps its own aperture; 47 bits is this model's choice (the kernel's is UNVERIFIED). */
 const HUGE_APERTURE_LAST = (1n << 47n) - 1n;
 
-export class MockPagingDomain implements VendorPagingDomain {
+export class MockPagingDomain implements DriverPagingDomain {
   readonly kind = 'paging';
   readonly pageSize: bigint;
   readonly aperture: { readonly start: bigint; readonly last: bigint };
@@ -65,7 +65,7 @@ export class MockPagingDomain implements VendorPagingDomain {
   private freed = false;
 
   private constructor(
-    readonly vendor: IommuVendor,
+    readonly driver: IommuDriver,
     readonly flags: number,
     private readonly engine: Engine,
     private readonly guard: AllocGuard,
@@ -79,7 +79,7 @@ export class MockPagingDomain implements VendorPagingDomain {
     if (flags & ALLOC_DIRTY_TRACKING) this.dirty = new MockDirtyTracking(this);
   }
 
-  static create(vendor: IommuVendor, engine: Engine, guard: AllocGuard, flags: number, options: MockPagingOptions): Result<MockPagingDomain> {
+  static create(driver: IommuDriver, engine: Engine, guard: AllocGuard, flags: number, options: MockPagingOptions): Result<MockPagingDomain> {
     if (!guard.allow('engine-space')) return fail(ENOMEM);
     let space: number;
     try {
@@ -89,7 +89,7 @@ export class MockPagingDomain implements VendorPagingDomain {
     } catch {
       return fail(ENOMEM);
     }
-    return ok(new MockPagingDomain(vendor, flags, engine, guard, space, options.huge));
+    return ok(new MockPagingDomain(driver, flags, engine, guard, space, options.huge));
   }
 
   map(iova: bigint, pa: bigint, bytes: bigint, prot: number): number {

@@ -3,8 +3,8 @@
 import { EEXIST, EINVAL, EIO, EOPNOTSUPP } from '../../iommu/errno.js';
 import { fail, OK_VOID, type Result } from '../../iommu/result.js';
 import { copyFullUserArray, type UserDataArray } from '../../iommu/user-data.js';
-import type { VendorMmap } from '../../uapi/mmap-regions.js';
-import type { HwQueueSupport, IommuVendor, InvalidateResult, VdeviceRef, VendorEnv, VendorViommu } from '../../iommu/driver.js';
+import type { DriverMmap } from '../../iommu/driver-mmap.js';
+import type { HwQueueSupport, IommuDriver, InvalidateResult, VdeviceRef, DriverEnv, DriverViommu } from '../../iommu/driver.js';
 import {
   IOMMU_HW_QUEUE_TYPE_SELFTEST,
   IOMMU_TEST_HW_QUEUE_MAX,
@@ -33,24 +33,24 @@ const hwQueues: HwQueueSupport = {
   },
 };
 
-export class MockViommu implements VendorViommu {
+export class MockViommu implements DriverViommu {
   readonly hwQueue = hwQueues;
 
   constructor(
-    readonly vendor: IommuVendor,
+    readonly driver: IommuDriver,
     readonly type: number,
     readonly parent: MockPagingDomain,
     /** in_data of iommu_viommu_selftest, kept in the first word of its mmap-able pages. */
     readonly inData: number,
     /** The two pages allocated with data, mmap-able through the iommufd. */
-    readonly mmap?: VendorMmap,
+    readonly mmap?: DriverMmap,
   ) {}
 
   supportsVeventq(type: number): boolean {
     return type === IOMMU_VEVENTQ_TYPE_SELFTEST;
   }
 
-  invalidate(env: VendorEnv, array: UserDataArray, vdevice: (virtId: bigint) => VdeviceRef | undefined): InvalidateResult {
+  invalidate(env: DriverEnv, array: UserDataArray, vdevice: (virtId: bigint) => VdeviceRef | undefined): InvalidateResult {
     if (array.entryNum === 0 && array.type === IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) return { handled: 0, errno: 0 };
     const copied = copyFullUserArray(env.mem, array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, INVALIDATE_ENTRY_SIZE);
     if (!copied.ok) return { handled: 0, errno: copied.errno };

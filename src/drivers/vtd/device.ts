@@ -1,4 +1,4 @@
-// A PCI device behind a VT-d unit, as the iommufd vendor sees it (VendorDevice). Its
+// A PCI device behind a VT-d unit, as the iommufd driver sees it (DriverDevice). Its
 // source-id (bus << 8 | devfn) is probed on the unit at creation: a scalable context
 // entry with an empty PASID directory, so every request is blocked until an attach.
 // Attaching writes the PASID-table entry of the RID (RID_PASID) or of a PASID —
@@ -10,7 +10,7 @@
 import { EINVAL, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
 import { copyUserData, type UserData } from '../../iommu/user-data.js';
-import type { DeviceDmaStep, VendorDevice, VendorDomain, VendorEnv, VendorNestedDomain, VendorPagingDomain, VendorViommu } from '../../iommu/driver.js';
+import type { DeviceDmaStep, DriverDevice, DriverDomain, DriverEnv, DriverNestedDomain, DriverPagingDomain, DriverViommu } from '../../iommu/driver.js';
 import { vtdFaultAsEngine } from './dma-faults.js';
 import { HostPasidEntries } from './host-pasid-entries.js';
 import type { VtdIommu } from './host-iommu.js';
@@ -25,7 +25,7 @@ import {
 import { VtdNestedDomain } from './nested-domain.js';
 import { VtdPagingDomain } from './paging-domain.js';
 import { Ecap } from '../../hw/vtd/capabilities.js';
-import { vtdVendor } from './driver.js';
+import { vtdDriver } from './driver.js';
 
 const NEST_PARENT = 1 << 0;
 const DIRTY_TRACKING = 1 << 1;
@@ -43,8 +43,8 @@ export interface VtdDeviceOptions {
   pageRequests?: boolean;
 }
 
-export class VtdDevice implements VendorDevice {
-  readonly vendor = vtdVendor;
+export class VtdDevice implements DriverDevice {
+  readonly driver = vtdDriver;
   readonly maxPasidLog2: number;
   readonly sourceId: number;
   private readonly entries: HostPasidEntries;
@@ -70,12 +70,12 @@ export class VtdDevice implements VendorDevice {
   }
 
   /** Paging domains are second-stage; no driver data is defined for them. */
-  allocPaging(env: VendorEnv, flags: number, data: UserData | undefined): Result<VendorPagingDomain> {
+  allocPaging(env: DriverEnv, flags: number, data: UserData | undefined): Result<DriverPagingDomain> {
     if ((flags & ~(NEST_PARENT | DIRTY_TRACKING | ALLOC_PASID)) !== 0) return fail(EOPNOTSUPP);
     if (flags & NEST_PARENT && !hasEcap(this.iommu.ecap, Ecap.NEST)) return fail(EOPNOTSUPP);
     if (flags & DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
     if (data) return fail(EOPNOTSUPP);
-    return VtdPagingDomain.create(vtdVendor, env.engine, env.guard, flags);
+    return VtdPagingDomain.create(vtdDriver, env.engine, env.guard, flags);
   }
 
   /**
@@ -85,7 +85,7 @@ export class VtdDevice implements VendorDevice {
    * __reserved are not checked here: the kernel checks them when the PASID entry is
    * written, at attach.
    */
-  allocNested(env: VendorEnv, parent: VendorPagingDomain | VendorViommu, flags: number, data: UserData): Result<VendorNestedDomain> {
+  allocNested(env: DriverEnv, parent: DriverPagingDomain | DriverViommu, flags: number, data: UserData): Result<DriverNestedDomain> {
     if (!hasEcap(this.iommu.ecap, Ecap.NEST) || (flags & ~ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
     if (data.type !== IOMMU_HWPT_DATA_VTD_S1) return fail(EOPNOTSUPP);
     if (!(parent instanceof VtdPagingDomain) || (parent.flags & NEST_PARENT) === 0) return fail(EINVAL);
@@ -94,19 +94,19 @@ export class VtdDevice implements VendorDevice {
     const bytes = new Uint8Array(copied.value.buffer, copied.value.byteOffset, HWPT_VTD_S1_SIZE);
     const config = parseVtdS1Alloc({ hwptFlags: flags, dataType: data.type, data: bytes, parentIsNestParent: true, nestingSupported: true });
     if (!config.ok) return fail(config.errno);
-    if (!env.guard.allow('vendor')) return fail(ENOMEM);
-    return ok(new VtdNestedDomain(vtdVendor, flags, parent, config.value));
+    if (!env.guard.allow('driver')) return fail(ENOMEM);
+    return ok(new VtdNestedDomain(vtdDriver, flags, parent, config.value));
   }
 
-  allocViommu(): Result<VendorViommu> {
+  allocViommu(): Result<DriverViommu> {
     return fail(EOPNOTSUPP);
   }
 
-  attach(domain: VendorDomain | null, pasid: number | undefined): Result<void> {
+  attach(domain: DriverDomain | null, pasid: number | undefined): Result<void> {
     // PASID 0 is the RID's own PASID-table entry (RID_PASID): not attachable as a PASID.
     if (pasid === 0) return fail(EINVAL);
     if (domain === null) return this.entries.clear(pasid);
-    if (domain.vendor !== vtdVendor) return fail(EINVAL);
+    if (domain.driver !== vtdDriver) return fail(EINVAL);
     if (domain instanceof VtdPagingDomain) return this.entries.secondStage(pasid, domain);
     if (domain instanceof VtdNestedDomain) return this.entries.nested(pasid, domain);
     return fail(EINVAL);
@@ -126,7 +126,7 @@ export class VtdDevice implements VendorDevice {
   }
 
   /** What is attached where (RID_PASID included), for tests and invariant checks. */
-  attachedAt(pasid: number | undefined): VendorDomain | undefined {
+  attachedAt(pasid: number | undefined): DriverDomain | undefined {
     return this.entries.domainAt(pasid);
   }
 }

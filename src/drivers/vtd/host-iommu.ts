@@ -1,4 +1,4 @@
-// The host driver's side of one VT-d unit, as the iommufd vendor needs it: the unit
+// The host driver's side of one VT-d unit, as the iommufd driver needs it: the unit
 // brought up through MMIO (scalable-mode root table, 256-bit invalidation queue, page
 // request queue, translation enabled), the root/context/PASID structures in host
 // memory, domain IDs, and every cache flush submitted as descriptors on the queue —

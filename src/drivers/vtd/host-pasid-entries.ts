@@ -3,7 +3,7 @@
 // domain's unmap and a nested domain's HWPT_INVALIDATE reach exactly the units, DIDs
 // and PASIDs they are attached through. A failed check leaves the old entry in place.
 import { fail, OK_VOID, type Result } from '../../iommu/result.js';
-import type { VendorDomain } from '../../iommu/driver.js';
+import type { DriverDomain } from '../../iommu/driver.js';
 import { RID_PASID, type VtdIommu } from './host-iommu.js';
 import { secondStagePasidEntry, HOST_SS_AW } from './host-encoding.js';
 import { checkVtdS1ForAttach, nestedPasidEntry } from './iommufd.js';
@@ -17,7 +17,7 @@ export class HostPasidEntries {
 
   constructor(private readonly iommu: VtdIommu, private readonly sid: number) {}
 
-  domainAt(pasid: number | undefined): VendorDomain | undefined {
+  domainAt(pasid: number | undefined): DriverDomain | undefined {
     return this.attached.get(pasid ?? RID_PASID)?.domain;
   }
 

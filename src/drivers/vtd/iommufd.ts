@@ -3,7 +3,7 @@
 // with the kernel's validation order and errnos, and the stage-1 invalidation array
 // mapped onto the engine's range/space invalidation.
 //
-// Vendors sit below the uAPI layer, so the errno numbers are restated here (Linux
+// Drivers sit below the uAPI layer, so the errno numbers are restated here (Linux
 // asm-generic values, the same as src/uapi/errno.ts).
 import type { Engine } from '../../engine/engine.js';
 import { place } from '../../hw/vtd/bits.js';

@@ -6,7 +6,7 @@
 import { FaultReason } from '../../engine/types.js';
 import type { UserDataArray } from '../../iommu/user-data.js';
 import { copyUserArrayEntry } from '../../iommu/user-data.js';
-import type { DmaStep, IommuVendor, InvalidateResult, VendorEnv, VendorNestedDomain } from '../../iommu/driver.js';
+import type { DmaStep, IommuDriver, InvalidateResult, DriverEnv, DriverNestedDomain } from '../../iommu/driver.js';
 import type { VtdIommu } from './host-iommu.js';
 import { HWPT_VTD_S1_INVALIDATE_SIZE, vtdS1Invalidate, type VtdS1Config } from './iommufd.js';
 import type { VtdPagingDomain } from './paging-domain.js';
@@ -18,12 +18,12 @@ export interface NestedAttachment {
   readonly pasid: number;
 }
 
-export class VtdNestedDomain implements VendorNestedDomain {
+export class VtdNestedDomain implements DriverNestedDomain {
   readonly kind = 'nested';
   readonly attachments = new Set<NestedAttachment>();
 
   constructor(
-    readonly vendor: IommuVendor,
+    readonly driver: IommuDriver,
     readonly flags: number,
     readonly parent: VtdPagingDomain,
     readonly config: VtdS1Config,
@@ -37,7 +37,7 @@ export class VtdNestedDomain implements VendorNestedDomain {
     return { ok: false, fault: { iova, reason: FaultReason.TRANSLATION, stage: 1, level: 0, addr: iova } };
   }
 
-  invalidateUser(env: VendorEnv, array: UserDataArray): InvalidateResult {
+  invalidateUser(env: DriverEnv, array: UserDataArray): InvalidateResult {
     const outcome = vtdS1Invalidate({
       dataType: array.type,
       entryLen: array.entryLen,

@@ -9,7 +9,7 @@ import { bitRuns } from '../../engine/dirty.js';
 import type { AllocGuard } from '../../iommu/alloc-guard.js';
 import { EINVAL, ENOMEM } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
-import type { DirtyTracking, DmaStep, IommuVendor, VendorPagingDomain } from '../../iommu/driver.js';
+import type { DirtyTracking, DmaStep, IommuDriver, DriverPagingDomain } from '../../iommu/driver.js';
 import type { VtdIommu } from './host-iommu.js';
 import { HOST_SS_AW } from './host-encoding.js';
 
@@ -19,7 +19,7 @@ const APERTURE_LAST = (1n << 48n) - 1n;
 /** IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
 const ALLOC_DIRTY_TRACKING = 1 << 1;
 
-export class VtdPagingDomain implements VendorPagingDomain {
+export class VtdPagingDomain implements DriverPagingDomain {
   readonly kind = 'paging';
   readonly pageSize = PAGE;
   readonly aperture = { start: 0n, last: APERTURE_LAST } as const;
@@ -31,7 +31,7 @@ export class VtdPagingDomain implements VendorPagingDomain {
   private freed = false;
 
   private constructor(
-    readonly vendor: IommuVendor,
+    readonly driver: IommuDriver,
     readonly flags: number,
     private readonly engine: Engine,
     private readonly guard: AllocGuard,
@@ -40,12 +40,12 @@ export class VtdPagingDomain implements VendorPagingDomain {
     if (flags & ALLOC_DIRTY_TRACKING) this.dirty = new SecondStageDirty(this);
   }
 
-  static create(vendor: IommuVendor, engine: Engine, guard: AllocGuard, flags: number): Result<VtdPagingDomain> {
+  static create(driver: IommuDriver, engine: Engine, guard: AllocGuard, flags: number): Result<VtdPagingDomain> {
     if (!guard.allow('engine-space')) return fail(ENOMEM);
     try {
       // A/D on for dirty tracking: the PASID entry then has SSADE and the walker sets D.
       const space = engine.createSpace({ format: 'vtd-ss', levels: LEVELS, ad: (flags & ALLOC_DIRTY_TRACKING) !== 0 });
-      return ok(new VtdPagingDomain(vendor, flags, engine, guard, space));
+      return ok(new VtdPagingDomain(driver, flags, engine, guard, space));
     } catch {
       return fail(ENOMEM);
     }

@@ -5,11 +5,12 @@
 // Device DMA is `sys.dma`, resolved by the VtdUnit from the PASID entry the host wrote.
 // Returns the transcript the README quotes.
 import { Engine } from '../../engine/engine.js';
-import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, System, errnoName, type DmaResult } from '../../uapi/index.js';
+import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, errnoName, type DmaResult } from '../../uapi/index.js';
+import { System } from '../../host/system.js';
 import { hex } from '../../hw/vtd/bits.js';
 import { VtdDevice } from '../../drivers/vtd/device.js';
 import { VtdIommu } from '../../drivers/vtd/host-iommu.js';
-import { vtdVendor } from '../../drivers/vtd/driver.js';
+import { vtdDriver } from '../../drivers/vtd/driver.js';
 import { VmmClient } from './vmm-client.js';
 
 const GUEST_RAM = 2 * 1024 * 1024;
@@ -26,7 +27,7 @@ export async function runVtdIommufdExample(): Promise<string> {
   const log = (line: string) => out.push(line);
   const rc = (v: number) => (v < 0 ? `-${errnoName(v)}` : String(v));
   const engine = await Engine.create({ physMemBytes: 64 * 1024 * 1024 });
-  const sys = await System.create({ engine, vendors: [vtdVendor] });
+  const sys = await System.create({ engine, drivers: [vtdDriver] });
   const iommu = new VtdIommu(engine, { staleCheck: true });
   const fd = sys.open('/dev/iommu');
   const vmm = new VmmClient(sys, fd);

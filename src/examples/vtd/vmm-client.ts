@@ -24,7 +24,7 @@ import {
   type StructLayout,
   type StructValue,
 } from '../../uapi/index.js';
-import type { System } from '../../uapi/system.js';
+import type { IommufdSystem } from '../../uapi/system.js';
 import { HWPT_VTD_S1_INVALIDATE_SIZE, HWPT_VTD_S1_SIZE, IOMMU_HWPT_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 } from '../../drivers/vtd/iommufd.js';
 
 const ARG_BYTES = 4096;
@@ -48,7 +48,7 @@ export class VmmClient {
   readonly arg: number;
   readonly data: number;
 
-  constructor(readonly sys: System, readonly fd: number) {
+  constructor(readonly sys: IommufdSystem, readonly fd: number) {
     this.arg = sys.mem.alloc(ARG_BYTES);
     this.data = sys.mem.alloc(ARG_BYTES);
   }

@@ -14,5 +14,5 @@ export { VtdIommu, RID_PASID, type VtdIommuOptions, type HostPageRequest } from 
 export { VtdDevice, type VtdDeviceOptions } from '../../drivers/vtd/device.js';
 export { VtdPagingDomain } from '../../drivers/vtd/paging-domain.js';
 export { VtdNestedDomain } from '../../drivers/vtd/nested-domain.js';
-export { vtdVendor } from '../../drivers/vtd/driver.js';
+export { vtdDriver } from '../../drivers/vtd/driver.js';
 export type { VtdDmaFault } from '../../drivers/vtd/dma-faults.js';

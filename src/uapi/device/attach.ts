@@ -13,7 +13,7 @@ import { HwptPaging, isHwpt, type Hwpt } from '../hwpt/hwpt.js';
 import { allocPagingHwpt } from '../hwpt/alloc-paging.js';
 import { IoasObject } from '../ioas/ioas-object.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
-import type { VendorViommu } from '../../iommu/driver.js';
+import type { DriverViommu } from '../../iommu/driver.js';
 import { RID, type DeviceObject } from './device.js';
 
 export type AttachMode = 'attach' | 'replace';
@@ -24,7 +24,7 @@ export function attachDevice(ctx: IommufdContext, dev: DeviceObject, pasid: numb
   const current = dev.attachedAt(pasid);
   if (mode === 'attach' && current) return fail(EBUSY);
   if (mode === 'replace' && !current) return fail(EINVAL);
-  if (pasid !== undefined && (dev.vendorDevice.maxPasidLog2 === 0 || pasid >= 2 ** dev.vendorDevice.maxPasidLog2)) {
+  if (pasid !== undefined && (dev.driverDevice.maxPasidLog2 === 0 || pasid >= 2 ** dev.driverDevice.maxPasidLog2)) {
     return fail(EINVAL);
   }
   if (isHwpt(target)) {
@@ -41,7 +41,7 @@ export function attachDevice(ctx: IommufdContext, dev: DeviceObject, pasid: numb
 export function detachDevice(ctx: IommufdContext, dev: DeviceObject, pasid: number | undefined): void {
   const current = dev.attachedAt(pasid);
   if (!current) return;
-  dev.vendorDevice.attach(null, pasid, () => undefined);
+  dev.driverDevice.attach(null, pasid, () => undefined);
   dev.attachments.delete(pasid ?? RID);
   unhold(ctx, dev, current);
 }
@@ -59,7 +59,7 @@ function attachAuto(ctx: IommufdContext, dev: DeviceObject, ioas: IoasObject, cu
     if (r.ok) return ok(obj);
     if (r.errno !== EINVAL) return r;
   }
-  const made = allocPagingHwpt(ctx, dev.vendorDevice, ioas, 0, undefined, { auto: true });
+  const made = allocPagingHwpt(ctx, dev.driverDevice, ioas, 0, undefined, { auto: true });
   if (!made.ok) return made;
   const r = attachHwpt(ctx, dev, undefined, made.value);
   if (!r.ok) {
@@ -77,11 +77,11 @@ function attachHwpt(ctx: IommufdContext, dev: DeviceObject, pasid: number | unde
   } else if (dev.pasids.length > 0 && !hwpt.pasidCompat) {
     return fail(EINVAL);
   }
-  const vdevIdOn = (viommu: VendorViommu) => {
+  const vdevIdOn = (viommu: DriverViommu) => {
     const v = dev.vdevice;
-    return v && v.viommu.vendorViommu === viommu ? v.virtId : undefined;
+    return v && v.viommu.driverViommu === viommu ? v.virtId : undefined;
   };
-  const r = dev.vendorDevice.attach(hwpt.domain, pasid, vdevIdOn);
+  const r = dev.driverDevice.attach(hwpt.domain, pasid, vdevIdOn);
   if (!r.ok) return r;
   const previous = dev.attachedAt(pasid);
   ctx.objects.hold(dev, hwpt);

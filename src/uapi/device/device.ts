@@ -3,7 +3,7 @@
 // its HWPT.
 import { IommufdObject, ObjectType } from '../objects.js';
 import type { Hwpt } from '../hwpt/hwpt.js';
-import type { VendorDevice } from '../../iommu/driver.js';
+import type { DriverDevice } from '../../iommu/driver.js';
 import type { VdeviceObject } from '../viommu/vdevice.js';
 
 /** Key of the RID (requests without a PASID) in `attachments`. */
@@ -15,7 +15,7 @@ export class DeviceObject extends IommufdObject {
   readonly attachments = new Map<number, Hwpt>();
   vdevice: VdeviceObject | undefined;
 
-  constructor(readonly vendorDevice: VendorDevice) {
+  constructor(readonly driverDevice: DriverDevice) {
     super();
   }
 

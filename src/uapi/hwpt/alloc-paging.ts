@@ -1,4 +1,4 @@
-// Creating a paging HWPT: the vendor's domain, filled with every area of the IOAS, as
+// Creating a paging HWPT: the driver's domain, filled with every area of the IOAS, as
 // one object holding the IOAS (and its fault queue). Used by HWPT_ALLOC and by the
 // automatic domain of a device attached straight to an IOAS. All or nothing.
 import type { IommufdContext } from '../context.js';
@@ -6,12 +6,12 @@ import type { FaultQueue } from '../fault/fault-queue.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
 import { fail, ok, type Result } from '../../iommu/result.js';
 import type { UserData } from '../../iommu/user-data.js';
-import type { VendorDevice, VendorPagingDomain } from '../../iommu/driver.js';
+import type { DriverDevice, DriverPagingDomain } from '../../iommu/driver.js';
 import { HwptPaging } from './hwpt.js';
 
 export function allocPagingHwpt(
   ctx: IommufdContext,
-  device: VendorDevice,
+  device: DriverDevice,
   ioas: IoasObject,
   flags: number,
   data: UserData | undefined,
@@ -26,7 +26,7 @@ export function allocPagingHwpt(
 export function installPagingHwpt(
   ctx: IommufdContext,
   ioas: IoasObject,
-  domain: VendorPagingDomain,
+  domain: DriverPagingDomain,
   options: { auto: boolean; fault?: FaultQueue },
 ): Result<HwptPaging> {
   const filled = ioas.iopt.attachDomain(domain);

@@ -1,12 +1,12 @@
-// HW page-table objects (spec §2.13). A paging HWPT owns a vendor paging domain that
-// mirrors its IOAS from allocation on; a nested HWPT owns a vendor nested domain over
+// HW page-table objects (spec §2.13). A paging HWPT owns a driver paging domain that
+// mirrors its IOAS from allocation on; a nested HWPT owns a driver nested domain over
 // a nest-parent paging HWPT or a vIOMMU. Devices attached to a HWPT hold it, so
 // DESTROY is EBUSY while anything is attached.
 import type { FaultQueue } from '../fault/fault-queue.js';
 import type { IoasObject } from '../ioas/ioas-object.js';
 import { IommufdObject, ObjectType } from '../objects.js';
 import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../iommu/abi/hwpt.js';
-import type { VendorNestedDomain, VendorPagingDomain } from '../../iommu/driver.js';
+import type { DriverNestedDomain, DriverPagingDomain } from '../../iommu/driver.js';
 import type { ViommuObject } from '../viommu/viommu.js';
 
 export class HwptPaging extends IommufdObject {
@@ -14,7 +14,7 @@ export class HwptPaging extends IommufdObject {
 
   constructor(
     readonly ioas: IoasObject,
-    readonly domain: VendorPagingDomain,
+    readonly domain: DriverPagingDomain,
     /** Created by attaching a device to an IOAS; destroyed with its last device. */
     readonly auto: boolean,
     readonly fault: FaultQueue | undefined,
@@ -43,7 +43,7 @@ export class HwptNested extends IommufdObject {
   constructor(
     readonly parent: HwptPaging,
     readonly viommu: ViommuObject | undefined,
-    readonly domain: VendorNestedDomain,
+    readonly domain: DriverNestedDomain,
     readonly fault: FaultQueue | undefined,
   ) {
     super();

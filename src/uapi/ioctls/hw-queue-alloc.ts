@@ -19,7 +19,7 @@ export function hwQueueAlloc(u: Ucmd<typeof IommuHwQueueAlloc.fields>): number {
   if (base + length - 1n > U64_MAX) return -EOVERFLOW;
   const viommu = lookupViommu(u.ctx, u.get('viommu_id'));
   if (!viommu) return -ENOENT;
-  const support = viommu.vendorViommu.hwQueue;
+  const support = viommu.driverViommu.hwQueue;
   if (!support || !support.types.includes(type)) return -EOPNOTSUPP;
   // The pin covers whole pages from the base's page to the end of the queue.
   const pinStart = base - (base % PAGE_SIZE);

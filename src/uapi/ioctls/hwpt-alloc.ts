@@ -1,5 +1,5 @@
 // IOMMU_HWPT_ALLOC (spec §2.13): generic checks in the kernel's order, then the
-// device's vendor allocates the domain from the driver data it alone decodes.
+// device's driver allocates the domain from the driver data it alone decodes.
 import type { IommufdContext } from '../context.js';
 import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
 import type { FaultQueue } from '../fault/fault-queue.js';
@@ -18,7 +18,7 @@ import {
 } from '../../iommu/abi/index.js';
 import type { Ucmd } from '../ucmd.js';
 import type { UserData } from '../../iommu/user-data.js';
-import type { VendorDevice } from '../../iommu/driver.js';
+import type { DriverDevice } from '../../iommu/driver.js';
 import { ViommuObject } from '../viommu/viommu.js';
 import type { DeviceObject } from '../device/device.js';
 import { lookupDevice } from './lookup.js';
@@ -53,7 +53,7 @@ export function hwptAlloc(u: HwptAllocCmd): number {
 
 function allocPaging(u: HwptAllocCmd, dev: DeviceObject, ioas: IoasObject, data: UserData | undefined): Result<Hwpt> {
   const flags = u.get('flags');
-  const vdev = dev.vendorDevice;
+  const vdev = dev.driverDevice;
   if ((flags & ~PAGING_FLAGS) !== 0) return fail(EOPNOTSUPP);
   if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !vdev.dirtyCapable) return fail(EOPNOTSUPP);
   if (flags & IOMMU_HWPT_FAULT_ID_VALID && flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return fail(EOPNOTSUPP);
@@ -70,12 +70,12 @@ function allocPaging(u: HwptAllocCmd, dev: DeviceObject, ioas: IoasObject, data:
 
 function allocNested(u: HwptAllocCmd, dev: DeviceObject, pt: HwptPaging | ViommuObject, data: UserData | undefined): Result<Hwpt> {
   const flags = u.get('flags');
-  const vdev = dev.vendorDevice;
+  const vdev = dev.driverDevice;
   if (pt instanceof ViommuObject && pt.iommu !== vdev.iommu) return fail(EINVAL);
   if ((flags & ~NESTED_FLAGS) !== 0 || !data) return fail(EOPNOTSUPP);
-  if (pt instanceof HwptPaging && (pt.auto || !pt.nestParent || pt.domain.vendor !== vdev.vendor)) return fail(EINVAL);
+  if (pt instanceof HwptPaging && (pt.auto || !pt.nestParent || pt.domain.driver !== vdev.driver)) return fail(EINVAL);
   if (!ownsData(u.ctx, vdev, data)) return fail(EOPNOTSUPP);
-  const parentDomain = pt instanceof ViommuObject ? pt.vendorViommu : pt.domain;
+  const parentDomain = pt instanceof ViommuObject ? pt.driverViommu : pt.domain;
   const domain = vdev.allocNested(u.ctx.env, parentDomain, flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
   if (!domain.ok) return domain;
   const fault = faultOf(u);
@@ -95,9 +95,9 @@ function allocNested(u: HwptAllocCmd, dev: DeviceObject, pt: HwptPaging | Viommu
   return ok(hwpt);
 }
 
-/** Driver bytes go only to the vendor that owns their type: another vendor's type is unsupported. */
-function ownsData(ctx: IommufdContext, vdev: VendorDevice, data: UserData): boolean {
-  return ctx.process.vendors.ownerOfHwptData(data.type) === vdev.vendor;
+/** Driver bytes go only to the driver that owns their type: another driver's type is unsupported. */
+function ownsData(ctx: IommufdContext, vdev: DriverDevice, data: UserData): boolean {
+  return ctx.process.drivers.ownerOfHwptData(data.type) === vdev.driver;
 }
 
 function faultOf(u: HwptAllocCmd): Result<FaultQueue | undefined> {

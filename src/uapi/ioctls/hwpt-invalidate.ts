@@ -1,4 +1,4 @@
-// IOMMU_HWPT_INVALIDATE (spec §4): the target is a nested HWPT or a vIOMMU; its vendor
+// IOMMU_HWPT_INVALIDATE (spec §4): the target is a nested HWPT or a vIOMMU; its driver
 // walks the request entries and reports how many it handled. entry_num goes back to
 // the user on every path, errors included.
 import { EINVAL, ENOENT, EOPNOTSUPP } from '../../iommu/errno.js';
@@ -37,11 +37,11 @@ function invalidate(u: InvalidateCmd): InvalidateResult {
     return domain.invalidateUser ? domain.invalidateUser(env, array) : none(EOPNOTSUPP);
   }
   if (target instanceof ViommuObject) {
-    const viommu = target.vendorViommu;
+    const viommu = target.driverViommu;
     if (!viommu.invalidate) return none(EOPNOTSUPP);
     return viommu.invalidate(env, array, (virtId) => {
       const v = target.vdevices.get(virtId);
-      return v && { virtId: v.virtId, device: v.device.vendorDevice };
+      return v && { virtId: v.virtId, device: v.device.driverDevice };
     });
   }
   return none(EINVAL);

@@ -11,7 +11,7 @@ export function vdeviceAlloc(u: Ucmd<typeof IommuVdeviceAlloc.fields>): number {
   if (!viommu) return -ENOENT;
   const dev = lookupDevice(u.ctx, u.get('dev_id'));
   if (!dev) return -ENOENT;
-  if (dev.vendorDevice.iommu !== viommu.iommu) return -EINVAL;
+  if (dev.driverDevice.iommu !== viommu.iommu) return -EINVAL;
   const virtId = u.get('virt_id');
   if (dev.vdevice || viommu.vdevices.has(virtId)) return -EEXIST;
   const vdev = new VdeviceObject(viommu, dev, virtId);

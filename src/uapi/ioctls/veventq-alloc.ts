@@ -15,7 +15,7 @@ export function veventqAlloc(u: Ucmd<typeof IommuVeventqAlloc.fields>): number {
   const viommu = lookupViommu(u.ctx, u.get('viommu_id'));
   if (!viommu) return -ENOENT;
   if (viommu.veventqs.has(type)) return -EEXIST;
-  if (!viommu.vendorViommu.supportsVeventq(type)) return -EOPNOTSUPP;
+  if (!viommu.driverViommu.supportsVeventq(type)) return -EOPNOTSUPP;
   const queue = new VeventqObject(viommu, type, depth);
   const added = u.ctx.objects.add(queue);
   if (!added.ok) return -added.errno;

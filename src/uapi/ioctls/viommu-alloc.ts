@@ -11,15 +11,15 @@ export function viommuAlloc(u: Ucmd<typeof IommuViommuAlloc.fields>): number {
   if (u.get('flags') !== 0 || type === IOMMU_VIOMMU_TYPE_DEFAULT) return -EOPNOTSUPP;
   const dev = lookupDevice(u.ctx, u.get('dev_id'));
   if (!dev) return -ENOENT;
-  if (u.ctx.process.vendors.ownerOfViommuType(type) !== dev.vendorDevice.vendor) return -EOPNOTSUPP;
+  if (u.ctx.process.drivers.ownerOfViommuType(type) !== dev.driverDevice.driver) return -EOPNOTSUPP;
   const parent = lookupHwptPaging(u.ctx, u.get('hwpt_id'));
   if (!parent) return -ENOENT;
   if (!parent.nestParent) return -EINVAL;
   const dataLen = u.get('data_len');
   const data: UserData | undefined = dataLen !== 0 ? { type, uptr: u.get('data_uptr'), len: dataLen } : undefined;
-  const made = dev.vendorDevice.allocViommu(u.ctx.env, type, parent.domain, data);
+  const made = dev.driverDevice.allocViommu(u.ctx.env, type, parent.domain, data);
   if (!made.ok) return -made.errno;
-  const viommu = new ViommuObject(made.value, parent, dev.vendorDevice.iommu);
+  const viommu = new ViommuObject(made.value, parent, dev.driverDevice.iommu);
   const added = u.ctx.objects.add(viommu);
   if (!added.ok) {
     made.value.free();

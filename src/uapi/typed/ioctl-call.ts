@@ -1,9 +1,9 @@
 // How the typed API reaches the syscall surface: a command struct is packed with its
 // exported layout into a scratch page of the process, the ioctl is issued, and the
-// struct is read back. Payloads (vendor data, range arrays, bitmaps) live in temporary
+// struct is read back. Payloads (driver data, range arrays, bitmaps) live in temporary
 // user buffers that are freed whatever the outcome.
 import { packStruct, unpackStruct, type Fields, type StructLayout, type StructValue } from '../../iommu/abi/layout.js';
-import type { System } from '../system.js';
+import type { IommufdSystem } from '../system.js';
 import { check } from './errors.js';
 
 const PAGE = 4096;
@@ -20,7 +20,7 @@ export class IoctlCaller {
   private readonly scratch: number;
 
   constructor(
-    readonly sys: System,
+    readonly sys: IommufdSystem,
     readonly fd: number,
   ) {
     this.scratch = sys.mem.alloc(PAGE);

@@ -4,7 +4,7 @@
 // nothing else; the syscall surface itself never throws.
 import * as N from '../ioctl-numbers.js';
 import * as S from '../../iommu/abi/index.js';
-import type { System } from '../system.js';
+import type { IommufdSystem } from '../system.js';
 import { check, IommufdError } from './errors.js';
 import { IoctlCaller } from './ioctl-call.js';
 import type * as T from './types.js';
@@ -19,14 +19,14 @@ export class Iommufd {
   readonly caller: IoctlCaller;
 
   constructor(
-    readonly sys: System,
+    readonly sys: IommufdSystem,
     readonly fd: number,
   ) {
     this.caller = new IoctlCaller(sys, fd);
   }
 
   /** open("/dev/iommu"). */
-  static open(sys: System): Iommufd {
+  static open(sys: IommufdSystem): Iommufd {
     return new Iommufd(sys, check('open(/dev/iommu)', sys.open('/dev/iommu')));
   }
 
@@ -173,7 +173,7 @@ export class Iommufd {
     );
   }
 
-  /** `dataLen` bytes of the vendor's info struct are asked for (default 64). */
+  /** `dataLen` bytes of the driver's info struct are asked for (default 64). */
   getHwInfo(args: { devId: number; dataType?: number; dataLen?: number }): T.HwInfo {
     const dataLen = args.dataLen ?? 64;
     const { result: out, bytes } = this.caller.withOutBuffer(dataLen, (at) =>

@@ -45,7 +45,7 @@ export interface HwptAllocArgs {
   /** An IOAS, a nesting-parent HWPT or a vIOMMU. */
   ptId: number;
   flags?: number;
-  /** IOMMU_HWPT_DATA_* or a vendor's type (the mock's 0xdead). */
+  /** IOMMU_HWPT_DATA_* or a driver's type (the mock's 0xdead). */
   dataType?: number;
   /** The driver payload (e.g. iommu_hwpt_selftest, iommu_hwpt_vtd_s1). */
   data?: Uint8Array;
@@ -66,7 +66,7 @@ export interface HwptInvalidateArgs {
 
 export interface HwInfo {
   dataType: number;
-  /** The vendor's info struct, truncated to the requested length. */
+  /** The driver's info struct, truncated to the requested length. */
   data: Uint8Array;
   /** Length the kernel reports (may exceed what was asked for). */
   dataLen: number;
@@ -87,7 +87,7 @@ export interface ViommuAllocArgs {
   devId: number;
   hwptId: number;
   type: number;
-  /** Vendor payload, copied in and (inout) back out. */
+  /** Driver payload, copied in and (inout) back out. */
   data?: Uint8Array;
   flags?: number;
 }

@@ -1,4 +1,4 @@
-// A vDEVICE (spec §2.20): a device's virtual ID on a vIOMMU, used by the vendor to
+// A vDEVICE (spec §2.20): a device's virtual ID on a vIOMMU, used by the driver to
 // resolve invalidation targets and to tag events.
 import type { DeviceObject } from '../device/device.js';
 import { IommufdObject, ObjectType } from '../objects.js';

@@ -1,8 +1,8 @@
-// The vIOMMU object (spec §2.19): a vendor vIOMMU over a nest-parent paging HWPT, with
+// The vIOMMU object (spec §2.19): a driver vIOMMU over a nest-parent paging HWPT, with
 // its vDEVICEs (by virtual ID), its vEVENTQs (one per type) and its HW queues.
 import { IommufdObject, ObjectType } from '../objects.js';
 import type { HwptPaging } from '../hwpt/hwpt.js';
-import type { VendorViommu } from '../../iommu/driver.js';
+import type { DriverViommu } from '../../iommu/driver.js';
 import type { HwQueueObject } from './hw-queue.js';
 import type { VdeviceObject } from './vdevice.js';
 import type { VeventqObject } from './veventq.js';
@@ -14,7 +14,7 @@ export class ViommuObject extends IommufdObject {
   readonly hwQueues = new Map<number, HwQueueObject>();
 
   constructor(
-    readonly vendorViommu: VendorViommu,
+    readonly driverViommu: DriverViommu,
     readonly parent: HwptPaging,
     /** The physical IOMMU of the device it was made for. */
     readonly iommu: object,
@@ -23,6 +23,6 @@ export class ViommuObject extends IommufdObject {
   }
 
   override onDestroy(): void {
-    this.vendorViommu.free();
+    this.driverViommu.free();
   }
 }

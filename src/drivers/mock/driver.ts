@@ -1,8 +1,8 @@
-// The mock vendor's identity: the uAPI type numbers whose bytes it decodes.
-import type { IommuVendor } from '../../iommu/driver.js';
+// The mock driver's identity: the uAPI type numbers whose bytes it decodes.
+import type { IommuDriver } from '../../iommu/driver.js';
 import { IOMMU_HWPT_DATA_SELFTEST, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, IOMMU_VIOMMU_TYPE_SELFTEST } from './constants.js';
 
-export const mockVendor: IommuVendor = Object.freeze({
+export const mockDriver: IommuDriver = Object.freeze({
   name: 'mock',
   hwptDataTypes: [IOMMU_HWPT_DATA_SELFTEST],
   invalidateDataTypes: [IOMMU_HWPT_INVALIDATE_DATA_SELFTEST],
