@@ -3,7 +3,7 @@
 // queued-invalidation descriptors it submits. The decoders the unit uses live in
 // root-context.ts, pasid.ts and descriptors.ts; these are their inverses for the few
 // shapes a host driver needs.
-import { place } from '../../hw/vtd/bits.js';
+import { place } from '../../hw/common/bits.js';
 import { Pgtt } from '../../hw/vtd/pasid.js';
 
 /** PASID-directory size the host uses: 2^(PDTS+7) entries; 2 = 512 entries, one 4 KiB page. */

@@ -5,7 +5,7 @@
 // the unit learns nothing through another door. Devices behind it are probed here
 // (context entry written once, every PASID blocked until an attach writes its entry).
 import type { Engine } from '../../engine/engine.js';
-import { field, fieldNum, mask } from '../../hw/vtd/bits.js';
+import { field, fieldNum, mask } from '../../hw/common/bits.js';
 import { HostDescriptor, HOST_PASID_BITS, pageBlocks, scalableContextEntry } from './host-encoding.js';
 import { Fsts, Gcmd, Reg } from '../../hw/vtd/registers.js';
 import { VtdUnit, type VtdUnitOptions } from '../../hw/vtd/unit.js';

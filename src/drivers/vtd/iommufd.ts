@@ -6,7 +6,7 @@
 // Drivers sit below the uAPI layer, so the errno numbers are restated here (Linux
 // asm-generic values, the same as src/uapi/errno.ts).
 import type { Engine } from '../../engine/engine.js';
-import { place } from '../../hw/vtd/bits.js';
+import { place } from '../../hw/common/bits.js';
 
 export const EFAULT = 14;
 export const EINVAL = 22;

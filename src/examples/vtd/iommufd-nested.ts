@@ -7,7 +7,7 @@
 import { Engine } from '../../engine/engine.js';
 import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, errnoName, type DmaResult } from '../../uapi/index.js';
 import { System } from '../../host/system.js';
-import { hex } from '../../hw/vtd/bits.js';
+import { hex } from '../../hw/common/bits.js';
 import { VtdDevice } from '../../drivers/vtd/device.js';
 import { VtdIommu } from '../../drivers/vtd/host-iommu.js';
 import { vtdDriver } from '../../drivers/vtd/driver.js';

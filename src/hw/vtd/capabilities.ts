@@ -2,7 +2,7 @@
 // those of the VT-d specification (11.4.2 / 11.4.3) as Linux's intel-iommu.h decodes
 // them; every bit set here names behaviour the unit implements, every bit clear names
 // one it does not (ATS/device-TLB, interrupt remapping, snoop control, PMRs, ...).
-import { place } from './bits.js';
+import { place } from '../common/bits.js';
 
 export interface VtdFeatures {
   /** CAP.ND: 2^(4+2·ND) domain ids. Default 3 (1024: the engine's default group count). */

@@ -1,7 +1,8 @@
 // Queued-invalidation descriptors (iommu-hw-formats.md §2.7), decoded and checked.
 // A descriptor with a reserved bit set, a reserved granularity, or an address that
 // does not fit its mask is invalid: the queue stops on it with FSTS.IQE.
-import { bit, field, fieldNum, mask } from './bits.js';
+import { bit, field, fieldNum, mask } from '../common/bits.js';
+import { decoded, refused, type Decoded } from '../common/decoded.js';
 
 export type Descriptor =
   | { type: 'context-cache'; granularity: 'global' | 'domain' | 'device'; did: number; sid: number; functionMask: number }
@@ -14,7 +15,8 @@ export type Descriptor =
   | { type: 'pasid-device-tlb'; sid: number; pasid: number; allPasids: boolean; addr: bigint; size: boolean }
   | { type: 'page-group-response'; rid: number; pasid: number | undefined; code: number; lastInGroup: boolean; groupIndex: number; privateData: [bigint, bigint] | undefined };
 
-export type DecodeResult = { ok: true; descriptor: Descriptor } | { ok: false; why: string };
+/** A descriptor, or why the queue refuses it (the IQE reason text). */
+export type DecodeResult = Decoded<Descriptor, string>;
 
 export const DescriptorType = {
   CONTEXT_CACHE: 0x1, IOTLB: 0x2, DEVICE_TLB: 0x3, INTERRUPT_ENTRY_CACHE: 0x4, WAIT: 0x5,
@@ -43,21 +45,21 @@ export function decodeDescriptor(words: readonly bigint[], maxAddressMask: numbe
   const [q0, q1] = words;
   const type = descriptorType(q0);
   const reserved = RESERVED[type];
-  if (!reserved) return { ok: false, why: `type 0x${type.toString(16)} is not a descriptor the unit accepts` };
-  if (q0 & reserved[0] || q1 & reserved[1]) return { ok: false, why: `reserved bit set in a type 0x${type.toString(16)} descriptor` };
+  if (!reserved) return refused(`type 0x${type.toString(16)} is not a descriptor the unit accepts`);
+  if (q0 & reserved[0] || q1 & reserved[1]) return refused(`reserved bit set in a type 0x${type.toString(16)} descriptor`);
   const upper = words.length > 2 ? [words[2], words[3]] as [bigint, bigint] : undefined;
   const privateData = type === DescriptorType.PAGE_GROUP_RESPONSE && bit(q0, 5);
-  if (upper && !privateData && (upper[0] | upper[1]) !== 0n) return { ok: false, why: 'reserved upper half of a 256-bit descriptor is not zero' };
+  if (upper && !privateData && (upper[0] | upper[1]) !== 0n) return refused('reserved upper half of a 256-bit descriptor is not zero');
   const g = fieldNum(q0, 5, 4);
   const did = fieldNum(q0, 31, 16);
   switch (type) {
     case DescriptorType.CONTEXT_CACHE: {
-      if (g === 0) return { ok: false, why: 'context-cache granularity 00 is reserved' };
+      if (g === 0) return refused('context-cache granularity 00 is reserved');
       const granularity = (['global', 'domain', 'device'] as const)[g - 1];
       return done({ type: 'context-cache', granularity, did, sid: fieldNum(q0, 47, 32), functionMask: fieldNum(q0, 49, 48) });
     }
     case DescriptorType.IOTLB: {
-      if (g === 0) return { ok: false, why: 'IOTLB granularity 00 is reserved' };
+      if (g === 0) return refused('IOTLB granularity 00 is reserved');
       const granularity = (['global', 'domain', 'page'] as const)[g - 1];
       const range = pageRange(q1, maxAddressMask, granularity === 'page');
       if (!range.ok) return range;
@@ -74,14 +76,14 @@ export function decodeDescriptor(words: readonly bigint[], maxAddressMask: numbe
       });
     case DescriptorType.P_IOTLB: {
       // Granularities 00/01 have no meaning the sources confirm; Linux never sends them.
-      if (g < 2) return { ok: false, why: `P_IOTLB granularity ${g} is not supported` };
+      if (g < 2) return refused(`P_IOTLB granularity ${g} is not supported`);
       const granularity = g === 2 ? 'pasid' : 'page';
       const range = pageRange(q1, maxAddressMask, granularity === 'page');
       if (!range.ok) return range;
       return done({ type: 'p-iotlb', granularity, did, pasid: fieldNum(q0, 51, 32), ...range.value });
     }
     case DescriptorType.PASID_CACHE: {
-      if (g === 2) return { ok: false, why: 'PASID-cache granularity 10 is reserved' };
+      if (g === 2) return refused('PASID-cache granularity 10 is reserved');
       const granularity = g === 0 ? 'domain' : g === 1 ? 'pasid' : 'global';
       return done({ type: 'pasid-cache', granularity, did, pasid: fieldNum(q0, 51, 32) });
     }
@@ -100,17 +102,17 @@ export function decodeDescriptor(words: readonly bigint[], maxAddressMask: numbe
 }
 
 function done(descriptor: Descriptor): DecodeResult {
-  return { ok: true, descriptor };
+  return decoded(descriptor);
 }
 
 /** ADDR/AM/IH of an IOTLB or P_IOTLB descriptor; a page range must fit MAMV and be aligned to its size. */
 function pageRange(q1: bigint, maxAddressMask: number, pageSelective: boolean):
-  { ok: true; value: { addr: bigint; am: number; ih: boolean } } | { ok: false; why: string } {
+  Decoded<{ addr: bigint; am: number; ih: boolean }, string> {
   const am = fieldNum(q1, 5, 0);
   const addr = q1 & mask(63, 12);
   if (pageSelective) {
-    if (am > maxAddressMask) return { ok: false, why: `address mask ${am} exceeds MAMV ${maxAddressMask}` };
-    if (addr & ((1n << BigInt(12 + am)) - 1n)) return { ok: false, why: `address 0x${addr.toString(16)} is not aligned to 2^${am} pages` };
+    if (am > maxAddressMask) return refused(`address mask ${am} exceeds MAMV ${maxAddressMask}`);
+    if (addr & ((1n << BigInt(12 + am)) - 1n)) return refused(`address 0x${addr.toString(16)} is not aligned to 2^${am} pages`);
   }
-  return { ok: true, value: { addr, am, ih: bit(q1, 6) } };
+  return decoded({ addr, am, ih: bit(q1, 6) });
 }

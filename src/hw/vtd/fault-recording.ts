@@ -1,7 +1,7 @@
 // Primary fault logging: CAP.NFR+1 fault recording registers (FRCD) used round-robin
 // from FSTS.FRI, FSTS.PPF while any record is pending, FSTS.PFO when a fault finds the
 // next register still occupied (the fault is then lost). Records are not collapsed.
-import { mask, place } from './bits.js';
+import { mask, place } from '../common/bits.js';
 import type { EventInterrupt } from './interrupts.js';
 
 export interface FaultInfo {

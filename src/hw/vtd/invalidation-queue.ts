@@ -2,7 +2,7 @@
 // IQA, consumed from IQH to IQT as soon as software moves the tail. Processing is
 // synchronous: when a tail write returns, every descriptor before the tail is done
 // (or the queue stopped on an invalid one with FSTS.IQE and IQH pointing at it).
-import { aboveWidth, bit, mask } from './bits.js';
+import { aboveWidth, bit, mask } from '../common/bits.js';
 import { decodeDescriptor, type Descriptor } from './descriptors.js';
 import type { EventInterrupt } from './interrupts.js';
 import { readWords, type ReadWord } from './structures.js';
@@ -97,8 +97,8 @@ export class InvalidationQueue {
       const words = readWords(this.deps.read, base + BigInt(this.head), width / 8);
       if (!words) return this.raiseError(`descriptor at IQH 0x${this.head.toString(16)} is not in memory`);
       const decoded = decodeDescriptor(words, this.deps.maxAddressMask);
-      if (!decoded.ok) return this.raiseError(decoded.why);
-      if (!this.perform(decoded.descriptor)) return;
+      if (!decoded.ok) return this.raiseError(decoded.reason);
+      if (!this.perform(decoded.value)) return;
       this.processed++;
       this.head = (this.head + width) % this.queueBytes;
     }

@@ -6,7 +6,7 @@
 // Descriptor layout (32 bytes): QW0 type 7:0 (1 = page request), PASID-present 8,
 // RID 31:16, PASID 51:32, execute 52, privileged 53; QW1 read 0, write 1, last in
 // group 2, group index 11:3, page address 63:12; QW2/QW3 private data (zero here).
-import { mask, place } from './bits.js';
+import { mask, place } from '../common/bits.js';
 import type { EventInterrupt } from './interrupts.js';
 
 export interface PageRequest {

@@ -1,6 +1,6 @@
 // PASID directory and PASID-table entries (iommu-hw-formats.md §2.2). Both are host
 // physical structures in every mode (never translated by the second stage).
-import { aboveWidth, bit, fieldNum, mask, pageAddress } from './bits.js';
+import { aboveWidth, bit, fieldNum, mask, pageAddress } from '../common/bits.js';
 import { supportedAw } from './capabilities.js';
 import { Reason } from './fault-reasons.js';
 import type { TableLimits } from './root-context.js';

@@ -1,11 +1,11 @@
 // The unit's registers: what each one reads as and what writing it does. Writes that
 // set reserved bits, or that the unit's state does not allow, change nothing and are
 // noted in `unit.refusedWrites`.
-import { aboveWidth, mask } from './bits.js';
+import { aboveWidth, mask } from '../common/bits.js';
 import { FRCD_BASE, IOTLB_REGS_BASE } from './capabilities.js';
 import { decodeDescriptor } from './descriptors.js';
 import { maskedSourceIds } from './invalidation.js';
-import { merge, type Register } from './register-file.js';
+import { merge, type Register } from '../common/register-file.js';
 import { Fsts, Gcmd, Gsts, Reg, VERSION } from './registers.js';
 import type { VtdUnit } from './unit.js';
 
@@ -141,7 +141,7 @@ export function buildRegisters(unit: VtdUnit): Register[] {
         // The same decoder as the queue: an IOTLB descriptor with these fields.
         const decoded = decodeDescriptor([2n | (BigInt(iirg) << 4n) | (((next >> 32n) & 0xffffn) << 16n), iva & ~mask(11, 7)],
           unit.features.maxAddressMask);
-        const done = decoded.ok && unit.invalidator.apply(decoded.descriptor);
+        const done = decoded.ok && unit.invalidator.apply(decoded.value);
         iotlbReg = (next & ~(mask(63, 63) | mask(58, 57))) | (done ? BigInt(iirg) << 57n : 0n);
       },
     },

@@ -1,7 +1,7 @@
 // Root and context entries (iommu-hw-formats.md §2.1), legacy and scalable mode.
 // Every decode checks presence, then reserved bits, then the programming rules that
 // depend on what the unit supports, in the order the fault reasons rank them.
-import { aboveWidth, bit, field, fieldNum, mask, pageAddress } from './bits.js';
+import { aboveWidth, bit, field, fieldNum, mask, pageAddress } from '../common/bits.js';
 import { supportedAw } from './capabilities.js';
 import { Reason } from './fault-reasons.js';
 import { fail, ok, readWords, type Decoded, type ReadWord } from './structures.js';

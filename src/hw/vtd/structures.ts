@@ -1,18 +1,18 @@
 // Shared vocabulary of the structure decoders: a decode either yields a value or an
-// architectural fault reason, and reads guest-programmed memory through one function.
+// architectural fault reason (src/hw/common's Decoded), and reads guest-programmed
+// memory through one function.
+import { decoded, refused, type Decoded } from '../common/decoded.js';
+
+export type { Decoded };
 
 /** Reads one 64-bit word of host physical memory; undefined when the frame is not backed. */
 export type ReadWord = (pa: bigint) => bigint | undefined;
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: number };
+/** A decoded structure. */
+export const ok = decoded;
 
-export function ok<T>(value: T): Decoded<T> {
-  return { ok: true, value };
-}
-
-export function fail<T>(reason: number): Decoded<T> {
-  return { ok: false, reason };
-}
+/** A structure the unit refuses, with the VT-d fault reason it reports. */
+export const fail = (reason: number): Decoded<never> => refused(reason);
 
 /** Reads `count` consecutive words, or undefined when any of them is not backed. */
 export function readWords(read: ReadWord, pa: bigint, count: number): bigint[] | undefined {

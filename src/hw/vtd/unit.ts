@@ -3,7 +3,7 @@
 // engine. A simulator drives it with mmioRead/mmioWrite and translate().
 import type { Engine } from '../../engine/engine.js';
 import { Access, FaultReason } from '../../engine/types.js';
-import { aboveWidth, mask } from './bits.js';
+import { aboveWidth, mask } from '../common/bits.js';
 import { capabilityRegister, extendedCapabilityRegister, type VtdFeatures } from './capabilities.js';
 import type { Descriptor } from './descriptors.js';
 import { vtdReason } from './engine-faults.js';
@@ -15,7 +15,7 @@ import { InvalidationQueue } from './invalidation-queue.js';
 import { Invalidator } from './invalidation.js';
 import { PageRequestQueue, PageResponseCode, type PageResponse } from './page-requests.js';
 import { buildRegisters } from './register-map.js';
-import { RegisterFile } from './register-file.js';
+import { RegisterFile } from '../common/register-file.js';
 import { Ttm } from './registers.js';
 import { Resolver, type Route } from './resolver.js';
 import { SpaceRegistry } from './spaces.js';
@@ -106,7 +106,7 @@ export class VtdUnit {
       maxAddressMask: this.features.maxAddressMask,
       haw: engine.paBits,
     });
-    this.registers = new RegisterFile(buildRegisters(this));
+    this.registers = new RegisterFile(buildRegisters(this), 'VT-d MMIO');
   }
 
   static async create(engine: Engine, options: VtdUnitOptions = {}): Promise<VtdUnit> {

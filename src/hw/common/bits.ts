@@ -1,4 +1,5 @@
-// Bit-field helpers over 64-bit register and table-entry values (BigInt).
+// Bit-field helpers over 64-bit register and table-entry values (BigInt), as every
+// model's registers and guest-memory structures are read and built.
 
 /** Bits hi..lo of `value`, shifted down. */
 export function field(value: bigint, hi: number, lo: number): bigint {
@@ -29,7 +30,7 @@ export function pageAddress(value: bigint): bigint {
   return value & mask(63, 12);
 }
 
-/** Bits of an address pointer at or above the host address width: reserved in every VT-d pointer. */
+/** Bits of a page-aligned pointer at or above the host address width (reserved in VT-d, ARM and AMD pointers alike). */
 export function aboveWidth(value: bigint, widthBits: number): boolean {
   return pageAddress(value) >> BigInt(widthBits) !== 0n;
 }

@@ -16,12 +16,13 @@ const LOW32 = 0xffff_ffffn;
 export class RegisterFile {
   private readonly byOffset = new Map<number, Register>();
 
-  constructor(registers: readonly Register[]) {
+  /** `name` prefixes the error of a malformed access (a simulator bug, not guest input). */
+  constructor(registers: readonly Register[], private readonly name = 'MMIO') {
     for (const r of registers) this.byOffset.set(r.offset, r);
   }
 
   read(offset: number, size: number): bigint {
-    checkAccess(offset, size);
+    checkAccess(this.name, offset, size);
     if (size === 8) {
       const whole = this.byOffset.get(offset);
       if (whole?.size === 8) return whole.read();
@@ -31,7 +32,7 @@ export class RegisterFile {
   }
 
   write(offset: number, size: number, value: bigint | number): void {
-    checkAccess(offset, size);
+    checkAccess(this.name, offset, size);
     const v = BigInt.asUintN(size * 8, BigInt(value));
     if (size === 8) {
       const whole = this.byOffset.get(offset);
@@ -61,9 +62,9 @@ export class RegisterFile {
   }
 }
 
-function checkAccess(offset: number, size: number): void {
+function checkAccess(name: string, offset: number, size: number): void {
   if ((size !== 4 && size !== 8) || offset % size !== 0 || offset < 0) {
-    throw new RangeError(`VT-d MMIO: ${size}-byte access at 0x${offset.toString(16)} is not a naturally aligned 4- or 8-byte access`);
+    throw new RangeError(`${name}: ${size}-byte access at 0x${offset.toString(16)} is not a naturally aligned 4- or 8-byte access`);
   }
 }
 
