@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--page-size <size>', 'data buffer page size: 4K or 2M')
     .option('--nested', 'run the device domain inside a guest: x86-64 stage 1 over vtd-ss stage 2')
     .option('--stage2-page-size <size>', 'guest RAM page size in stage 2: 4K or 2M')
-    .option('--vendor <name>', 'unmap invalidation style: vtd (leaf-only hint) or amd (PDE, drops walk caches)')
+    .option('--unmap-invalidation <style>', 'after unmap: leaf (VT-d leaf-only hint, walk caches kept) or all-levels (AMD PDE, drops walk caches)')
     .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4')
     .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry')
     .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry')

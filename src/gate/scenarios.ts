@@ -12,7 +12,7 @@ export interface GateScenario {
 
 export const GATE_SCENARIOS: GateScenario[] = [
   { name: 'nic-strict', scenario: 'nic-strict', overrides: { steps: 5000 } },
-  { name: 'nic-strict-amd', scenario: 'nic-strict', overrides: { steps: 5000, vendor: 'amd' } },
+  { name: 'nic-strict-all-levels', scenario: 'nic-strict', overrides: { steps: 5000, unmapInvalidation: 'all-levels' } },
   { name: 'nic-flush-queue', scenario: 'nic-flush-queue', overrides: { steps: 5000 } },
   { name: 'nic-pool', scenario: 'nic-pool', overrides: { steps: 5000 } },
   { name: 'nic-pool-2m', scenario: 'nic-pool-2m', overrides: { steps: 5000 } },

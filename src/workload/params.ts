@@ -1,14 +1,16 @@
-// Parameters every generator takes: the machine (IOTLB, walk caches, nesting,
-// vendor) and how buffers are backed (page size), plus the seed and run length.
+// Parameters every generator takes: the machine (IOTLB, walk caches, nesting, how a
+// driver invalidates after unmap) and how buffers are backed (page size), plus the
+// seed and run length.
 import { DEFAULT_GEOMETRY, type EngineGeometry } from './topology.js';
 
 export type PageSize = '4K' | '2M';
 /**
- * How a vendor's driver invalidates after unmapping: VT-d sets the invalidation
- * hint (leaf only, walk caches kept) when no table page was freed; AMD sets PDE on
- * every INVALIDATE_IOMMU_PAGES, which also drops the paging-structure caches.
+ * How the driver invalidates after unmapping. `leaf`: only the leaf translations, walk
+ * caches kept (VT-d's driver sets the invalidation hint when no table page was freed).
+ * `all-levels`: the paging-structure caches go too (AMD's driver sets PDE on every
+ * INVALIDATE_IOMMU_PAGES).
  */
-export type Vendor = 'vtd' | 'amd';
+export type UnmapInvalidation = 'leaf' | 'all-levels';
 
 export interface CommonParams {
   seed: number;
@@ -20,7 +22,7 @@ export interface CommonParams {
   nested: boolean;
   /** Page size of the guest RAM mapping in stage 2 (4K gives the full 4x4 walk). */
   stage2PageSize: PageSize;
-  vendor: Vendor;
+  unmapInvalidation: UnmapInvalidation;
   /**
    * Bytes a device covers with one translation request. The default, 4096, is one
    * translation per page a DMA touches (an ATS device, or an IOMMU that coalesces
@@ -39,7 +41,7 @@ export const COMMON_DEFAULTS: CommonParams = {
   pageSize: '4K',
   nested: false,
   stage2PageSize: '4K',
-  vendor: 'vtd',
+  unmapInvalidation: 'leaf',
   requestBytes: 4096,
   engine: DEFAULT_GEOMETRY,
 };

@@ -9,7 +9,7 @@ export interface SpaceSpec {
   levels: number;
   /** Index (in Topology.spaces) of the stage-2 space this one nests on. */
   parent?: number;
-  /** Invalidation group (vendor domain id). */
+  /** Invalidation group (the driver's domain id). */
   group: number;
   /** Guest-physical range of the parent's input where a nested space keeps its tables. */
   tables?: { base: number; limit: number };

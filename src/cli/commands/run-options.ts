@@ -8,7 +8,7 @@ export interface ScenarioOptions {
   pageSize?: string;
   nested?: boolean;
   stage2PageSize?: string;
-  vendor?: string;
+  unmapInvalidation?: string;
   iotlb?: string;
   walkCache?: string;
   nestedCache?: string;
@@ -55,7 +55,7 @@ export function scenarioOverrides(o: ScenarioOptions): Record<string, unknown> {
   if (o.pageSize !== undefined) out.pageSize = oneOf(o.pageSize, 'page-size', ['4K', '2M']);
   if (o.stage2PageSize !== undefined) out.stage2PageSize = oneOf(o.stage2PageSize, 'stage2-page-size', ['4K', '2M']);
   if (o.nested) out.nested = true;
-  if (o.vendor !== undefined) out.vendor = oneOf(o.vendor, 'vendor', ['vtd', 'amd']);
+  if (o.unmapInvalidation !== undefined) out.unmapInvalidation = oneOf(o.unmapInvalidation, 'unmap-invalidation', ['leaf', 'all-levels']);
   if (o.requestBytes !== undefined) out.requestBytes = positiveInteger(o.requestBytes, 'request-bytes');
   if (o.iotlb !== undefined) {
     const g = geometry(o.iotlb, 'iotlb');

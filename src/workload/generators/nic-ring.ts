@@ -144,7 +144,7 @@ class BufferSource {
     if (this.p.mode === 'pool') return;
     sink.unmap(this.domain.space, iova, PAGE);
     if (this.p.mode === 'strict') {
-      sink.invalidateRange(this.domain.space, iova, PAGE, this.p.vendor === 'vtd');
+      sink.invalidateRange(this.domain.space, iova, PAGE, this.p.unmapInvalidation === 'leaf');
       this.iovas.free(iova, PAGE);
       return;
     }

@@ -91,7 +91,7 @@ export function storage(name: string, overrides: Partial<StorageParams> = {}): W
       slot = (slot + 1) % p.queueEntries;
       if (p.mapping === 'per-io') {
         sink.unmap(domain.space, iova, p.transferBytes);
-        sink.invalidateRange(domain.space, iova, p.transferBytes, p.vendor === 'vtd');
+        sink.invalidateRange(domain.space, iova, p.transferBytes, p.unmapInvalidation === 'leaf');
         iovas.free(iova, p.transferBytes);
       }
     },

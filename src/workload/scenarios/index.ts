@@ -1,5 +1,5 @@
 // The named scenarios of `iommu-wasm run`: a generator with preset parameters.
-// Every one takes the common parameters (seed, steps, pageSize, nested, vendor,
+// Every one takes the common parameters (seed, steps, pageSize, nested, unmapInvalidation,
 // IOTLB and walk-cache geometry) and its generator's own.
 import { nicRing } from '../generators/nic-ring.js';
 import { storage } from '../generators/storage.js';
