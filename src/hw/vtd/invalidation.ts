@@ -10,7 +10,7 @@
 import type { Engine } from '../../engine/engine.js';
 import type { ContextCache, PasidCache } from './context-cache.js';
 import type { Descriptor } from './descriptors.js';
-import type { SpaceRegistry } from './spaces.js';
+import type { VtdSpaces } from './spaces.js';
 
 const PAGE = 4096n;
 
@@ -30,7 +30,7 @@ export function maskedSourceIds(sid: number, functionMask: number): number[] {
 export class Invalidator {
   constructor(
     private readonly engine: Engine,
-    private readonly spaces: SpaceRegistry,
+    private readonly spaces: VtdSpaces,
     private readonly contexts: ContextCache<unknown>,
     private readonly pasids: PasidCache<unknown>,
   ) {}
@@ -83,11 +83,11 @@ export class Invalidator {
   }
 
   pasid(did: number, pasid: number): void {
-    for (const space of this.spaces.spacesOfPasid(did, pasid)) this.engine.invalidateSpace(space.id);
+    for (const space of this.spaces.spacesOfTag(did, pasid)) this.engine.invalidateSpace(space.id);
   }
 
   pasidPages(did: number, pasid: number, addr: bigint, bytes: bigint, leafOnly: boolean): void {
-    for (const space of this.spaces.spacesOfPasid(did, pasid)) {
+    for (const space of this.spaces.spacesOfTag(did, pasid)) {
       if (space.kind === 'first-stage' || space.kind === 'nested') this.engine.invalidateRange(space.id, addr, bytes, leafOnly);
     }
   }

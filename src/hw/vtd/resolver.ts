@@ -6,7 +6,7 @@ import { ContextCache, PasidCache } from './context-cache.js';
 import { Reason } from './fault-reasons.js';
 import { Pgtt, readPasidDirectoryEntry, readPasidEntry, type PasidEntry } from './pasid.js';
 import { readLegacyContext, readRootEntry, readScalableContext, type DeviceContext, type TableLimits } from './root-context.js';
-import { SpacesReclaimed, type SpaceRegistry } from './spaces.js';
+import { SpacesReclaimed, type VtdSpaces } from './spaces.js';
 import type { StageKind } from './engine-faults.js';
 import { fail, ok, type Decoded, type ReadWord } from './structures.js';
 
@@ -43,7 +43,7 @@ export class Resolver {
 
   constructor(
     private readonly read: ReadWord,
-    private readonly spaces: SpaceRegistry,
+    private readonly spaces: VtdSpaces,
     private readonly limits: TableLimits,
     private readonly cachingMode: boolean,
   ) {}

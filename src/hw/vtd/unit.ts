@@ -18,7 +18,7 @@ import { buildRegisters } from './register-map.js';
 import { RegisterFile } from '../common/register-file.js';
 import { Ttm } from './registers.js';
 import { Resolver, type Route } from './resolver.js';
-import { SpaceRegistry } from './spaces.js';
+import { VtdSpaces } from './spaces.js';
 
 export interface VtdUnitOptions {
   /** CAP.CM: not-present context/PASID entries may be cached until invalidated. */
@@ -56,7 +56,7 @@ export class VtdUnit {
   readonly features: VtdFeatures;
   readonly cap: bigint;
   readonly ecap: bigint;
-  readonly spaces: SpaceRegistry;
+  readonly spaces: VtdSpaces;
   readonly resolver: Resolver;
   readonly invalidator: Invalidator;
   readonly faults: FaultRecorder;
@@ -91,7 +91,7 @@ export class VtdUnit {
       invalidation: new EventInterrupt('invalidation', deliver),
       'page-request': new EventInterrupt('page-request', deliver),
     };
-    this.spaces = new SpaceRegistry(engine, { staleCheck: options.staleCheck ?? false, onReclaim: () => this.resolver.forgetSpaces() });
+    this.spaces = new VtdSpaces(engine, { staleCheck: options.staleCheck ?? false, onReclaim: () => this.resolver.forgetSpaces() });
     const limits = { haw: engine.paBits, didBits: 4 + 2 * this.features.domainIdBits };
     this.resolver = new Resolver((pa) => engine.phys.read64(pa), this.spaces, limits, this.features.cachingMode);
     this.invalidator = new Invalidator(engine, this.spaces, this.resolver.contexts, this.resolver.pasids);
