@@ -122,7 +122,10 @@ export class Engine {
       ['nestedTableCache.ways', nested.ways, 0], ['rangeProbeLimit', o.rangeProbeLimit ?? 0, 0],
     ];
     for (const [name, value, min] of counts) checkWhole(`Engine.create: ${name}`, value, 'BAD_GEOMETRY', min);
-    const core = await instantiateCore(o.build);
+    if (options.build !== undefined && options.wasm !== undefined) {
+      throw new EngineError('Engine.create: give either build (a build by name) or wasm (the core itself), not both', 'BAD_WASM');
+    }
+    const core = await instantiateCore(o.build, options.wasm);
     const rc = core.init(o.paBits, frames, o.maxSpaces, o.maxGroups, o.maxAllocators, tableRecords, o.faultRingEntries,
       o.batchCapacity, iotlb.sets, iotlb.ways, Replacement[iotlb.replacement ?? 'lru'], walk.sets, walk.ways,
       nested.sets, nested.ways, o.rangeProbeLimit ?? 0, o.walkers);

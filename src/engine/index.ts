@@ -1,6 +1,7 @@
 export { Engine, type SpaceOptions, type TranslateResult, type LeafEntry } from './engine.js';
 export { bitRuns, type DirtyBitmap, type DirtyScan, type DirtySkip } from './dirty.js';
 export { type EngineOptions, type CacheGeometry, DEFAULTS } from './options.js';
+export { wasmUrl, type BuildName, type WasmSource } from './wasm.js';
 export { Batch } from './batch.js';
 export { EngineError } from './errors.js';
 export { EnginePhysicalMemory } from './phys.js';

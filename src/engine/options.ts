@@ -1,7 +1,7 @@
 // Engine configuration with its defaults. Geometry is fixed at creation: memory is
 // laid out and grown once.
 import type { ReplacementName } from './types.js';
-import type { BuildName } from './wasm.js';
+import type { BuildName, WasmSource } from './wasm.js';
 
 export interface CacheGeometry {
   sets: number;
@@ -9,8 +9,18 @@ export interface CacheGeometry {
 }
 
 export interface EngineOptions {
-  /** Which core to run: `release` (fast) or `debug` (bounds checks, assertions). */
+  /**
+   * Which core to run: `release` (fast), `debug` (bounds checks, assertions) or the
+   * name of another build in build/ (A/B experiments), found next to the package.
+   */
   build?: BuildName;
+  /**
+   * The core itself instead of a named build: its bytes (ArrayBuffer or Uint8Array), a
+   * URL (string or URL; fetched, or read from disk in Node when it is a file: URL or a
+   * plain path) or a compiled WebAssembly.Module. For a browser page or a bundle where
+   * build/ is not next to the module. Not together with `build`.
+   */
+  wasm?: WasmSource;
   /** Host physical address width in bits, 32..46. */
   paBits?: number;
   /** Bytes of simulated memory that can be backed at once (the frame pool). */
