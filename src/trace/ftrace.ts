@@ -204,7 +204,7 @@ export function parseFtraceText(text: string, options?: FtraceImportOptions): Ft
   return { header: importer.header(), records, warnings: importer.warnings, stats: importer.stats };
 }
 
-/** Imports ftrace text from a file path or stream, collecting the records. */
+/** Imports ftrace text from a stream or bytes (a file: importFtraceFile in trace/node), collecting the records. */
 export async function importFtrace(source: ByteSource, options?: FtraceImportOptions): Promise<FtraceImport> {
   const importer = new FtraceImporter(options);
   const records: TraceRecord[] = [];

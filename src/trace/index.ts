@@ -1,8 +1,10 @@
-// Public surface of the trace layer.
+// Public surface of the trace layer: decoding and encoding over bytes and streams,
+// without a Node module (it runs in a browser). Files: trace/node.ts
+// (`iommu-wasm/trace/node`).
 
 export * from './records.js';
 export { TraceFormatError, type TraceErrorKind } from './errors.js';
-export type { ByteSource, ByteDestination } from './io.js';
+export type { ByteChunk, ByteSource, ByteDestination, WritableLike } from './io.js';
 export * from './binary/index.js';
 export {
   NdjsonTraceReader,

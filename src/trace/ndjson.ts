@@ -78,7 +78,7 @@ export function parseNdjsonTrace(text: string): { header: TraceHeader; records: 
   return { header, records };
 }
 
-/** Header and all records from a file path or stream. */
+/** Header and all records from a stream or bytes (a file: readNdjsonTraceFile in trace/node). */
 export async function readNdjsonTrace(source: ByteSource): Promise<{ header: TraceHeader; records: TraceRecord[] }> {
   const reader = await NdjsonTraceReader.open(source);
   const records: TraceRecord[] = [];

@@ -1,6 +1,7 @@
 // Runs a workload on a fresh engine, optionally recording every operation into a
 // binary trace, and summarises what the engine counted.
-import { BinaryTraceWriter } from '../trace/index.js';
+import { BinaryTraceWriter } from '../trace/binary/index.js';
+import type { ByteDestination } from '../trace/io.js';
 import type { JsonValue, TraceHeaderInit } from '../trace/records.js';
 import { createEngine, EngineDriver } from './engine-driver.js';
 import { RecordSink } from './record-sink.js';
@@ -9,8 +10,11 @@ import type { OpSink } from './ops.js';
 import type { Workload } from './workload.js';
 
 export interface RunOptions {
-  /** Write the operations to this binary trace file. */
-  record?: string;
+  /**
+   * Write the operations as a binary trace to this stream (a file path: runWorkload
+   * from workload/node.ts, or fileDestination from trace/node.ts).
+   */
+  record?: ByteDestination;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -35,7 +39,7 @@ export async function runWorkload(workload: Workload, options: RunOptions = {}):
   const writer = options.record ? await BinaryTraceWriter.open(options.record, traceHeader(workload)) : undefined;
   const sink: OpSink = recorder ?? driver;
   const counts = new CountingSink(sink);
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   try {
     workload.setup(counts);
     driver.flush();
@@ -59,7 +63,7 @@ export async function runWorkload(workload: Workload, options: RunOptions = {}):
     if (writer) await writer.close().catch(() => undefined);
     throw error;
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = (performance.now() - started) / 1e3;
   return summarise({
     scenario: workload.name,
     unit: workload.unit,

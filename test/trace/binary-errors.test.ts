@@ -124,7 +124,13 @@ describe('binary trace errors', () => {
         damaged[at] ^= bit;
         const error = await readError(damaged);
         expect(error).toBeInstanceOf(TraceFormatError);
-        expect(error.offset, `flip at ${at}`).toBeLessThanOrEqual(at);
+        if (at >= 12 && at < 16 && error.kind === 'truncated') {
+          // A header body length made longer than the file reads as a file cut inside
+          // the header: the header CRC that would tell the two apart lies past the end.
+          expect(error.message, `flip at ${at}`).toMatch(/file ends inside the header/);
+        } else {
+          expect(error.offset, `flip at ${at}`).toBeLessThanOrEqual(at);
+        }
       }
     }
   });

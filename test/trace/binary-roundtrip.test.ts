@@ -4,7 +4,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BinaryTraceReader, BinaryTraceWriter, encodeBinaryTrace, readBinaryTrace, writeBinaryTrace } from '../../src/trace/binary/index.js';
+import { BinaryTraceReader, BinaryTraceWriter, encodeBinaryTrace, readBinaryTrace } from '../../src/trace/binary/index.js';
+import { fileDestination, fileSource, readBinaryTraceFile, writeBinaryTraceFile } from '../../src/trace/node.js';
 import type { TraceRecord } from '../../src/trace/records.js';
 import { headerArb, recordSequenceArb } from './arbitraries.js';
 import { readAll } from './helpers.js';
@@ -47,16 +48,16 @@ describe('binary trace round trip', () => {
     try {
       const path = join(dir, 't.iotrace');
       const records = [...mapUnmapTrace(100)];
-      const summary = await writeBinaryTrace(path, { creator: 'file test', seed: 1n, metadata: { nic: 'e1000' } }, records);
+      const summary = await writeBinaryTraceFile(path, { creator: 'file test', seed: 1n, metadata: { nic: 'e1000' } }, records);
       expect(summary.counts).toEqual({ map: 100, unmap: 100, invalidate: 100, dma: 100 });
       expect((await stat(path)).size).toBe(summary.bytes);
-      const reader = await BinaryTraceReader.open(path);
+      const reader = await BinaryTraceReader.open(fileSource(path));
       expect(reader.header.metadata).toEqual({ nic: 'e1000' });
       const back: TraceRecord[] = [];
       for await (const r of reader) back.push(r);
       expect(back).toEqual(records);
       expect(reader.trailer?.counts).toEqual(summary.counts);
-      expect((await readBinaryTrace(path)).records).toEqual(records);
+      expect((await readBinaryTraceFile(path)).records).toEqual(records);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -66,7 +67,7 @@ describe('binary trace round trip', () => {
     const dir = await mkdtemp(join(tmpdir(), 'trace-'));
     try {
       const path = join(dir, 't.iotrace');
-      await writeBinaryTrace(path, { creator: 'x', seed: 0n }, nicRingTrace(50_000), { chunkBytes: 1024 });
+      await writeBinaryTraceFile(path, { creator: 'x', seed: 0n }, nicRingTrace(50_000), { chunkBytes: 1024 });
       const stream = createReadStream(path);
       const reader = await BinaryTraceReader.open(stream);
       let n = 0;
@@ -79,7 +80,7 @@ describe('binary trace round trip', () => {
   });
 
   it('refuses records that would not read back the same', async () => {
-    const writer = await BinaryTraceWriter.open(join(tmpdir(), `never-${process.pid}.iotrace`), { creator: 'x', seed: 0n });
+    const writer = await BinaryTraceWriter.open(fileDestination(join(tmpdir(), `never-${process.pid}.iotrace`)), { creator: 'x', seed: 0n });
     const bad: TraceRecord[] = [
       { type: 'dma', device: 1, iova: (1n << 64n) - 8n, length: 16n, access: 'read' },
       { type: 'map', space: 1, iova: 0n, addr: 0n, length: 1n, perms: 16 },

@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinaryTraceReader, writeBinaryTrace } from '../../src/trace/binary/index.js';
+import { fileDestination, fileSource } from '../../src/trace/node.js';
 import type { TraceRecord } from '../../src/trace/records.js';
 import { prng } from './workloads.js';
 
@@ -49,7 +50,7 @@ describe('streaming a multi-million-record trace', () => {
     const writeBase = liveHeap();
     let writePeak = 0;
     const summary = await writeBinaryTrace(
-      path,
+      fileDestination(path),
       { creator: 'streaming test', seed: 11n },
       scatteredDma(RECORDS, () => {
         writePeak = Math.max(writePeak, liveHeap() - writeBase);
@@ -61,7 +62,7 @@ describe('streaming a multi-million-record trace', () => {
 
     const readBase = liveHeap();
     let readPeak = 0;
-    const reader = await BinaryTraceReader.open(path);
+    const reader = await BinaryTraceReader.open(fileSource(path));
     let count = 0;
     let checksum = 0n;
     for await (const record of reader) {

@@ -10,8 +10,8 @@ import {
   formatNdjsonTrace,
   parseNdjsonTrace,
   readNdjsonTrace,
-  writeNdjsonTrace,
 } from '../../src/trace/ndjson.js';
+import { readNdjsonTraceFile, writeNdjsonTraceFile } from '../../src/trace/node.js';
 import type { TraceRecord } from '../../src/trace/records.js';
 import { headerArb, recordSequenceArb } from './arbitraries.js';
 import { mapUnmapTrace } from './workloads.js';
@@ -124,10 +124,10 @@ describe('NDJSON traces', () => {
     try {
       const path = join(dir, 't.ndjson');
       const records = [...mapUnmapTrace(1000)];
-      const summary = await writeNdjsonTrace(path, { creator: 'file', seed: 3n }, records);
+      const summary = await writeNdjsonTraceFile(path, { creator: 'file', seed: 3n }, records);
       expect(summary.counts.map).toBe(1000);
       expect((await readFile(path, 'utf8')).split('\n').length).toBe(4000 + 2);
-      expect((await readNdjsonTrace(path)).records).toEqual(records);
+      expect((await readNdjsonTraceFile(path)).records).toEqual(records);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScenario } from '../../src/workload/scenarios/index.js';
-import { runWorkload } from '../../src/workload/runner.js';
-import { replayTrace } from '../../src/workload/replay.js';
-import { BinaryTraceReader } from '../../src/trace/index.js';
+import { replayTrace, runWorkload } from '../../src/workload/node.js';
+import { BinaryTraceReader, fileSource } from '../../src/trace/node.js';
 
 describe('record and replay', () => {
   it.each(['nic-strict', 'guest-nic-flush-queue', 'vm', 'invalidation-storm'])('%s: replay reproduces every counter', async (name) => {
@@ -18,7 +17,7 @@ describe('record and replay', () => {
       expect(replay.counters).toEqual(run.counters);
       expect(replay.records).toEqual(run.records);
       expect(replay.translations).toBe(run.translations);
-      const reader = await BinaryTraceReader.open(file);
+      const reader = await BinaryTraceReader.open(fileSource(file));
       expect(reader.header.seed).toBe(1n);
       expect((reader.header.metadata as { scenario: string }).scenario).toBe(name);
     } finally {

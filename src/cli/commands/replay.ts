@@ -2,7 +2,7 @@
 // `--via iommufd` drives one IOAS through the syscall surface (a binary trace or
 // Linux ftrace text, told apart by the binary trace's magic).
 import { open } from 'node:fs/promises';
-import { BinaryTraceReader, FtraceImporter, ftraceRecords, MAGIC, type TraceRecord } from '../../trace/index.js';
+import { BinaryTraceReader, FtraceImporter, fileSource, ftraceRecords, MAGIC, type TraceRecord } from '../../trace/node.js';
 import { iommufdSummaryText, replayViaIommufd } from '../../workload/replay-iommufd.js';
 import { replayTrace } from '../../workload/replay.js';
 import { summaryText } from '../../report/summary-text.js';
@@ -33,10 +33,10 @@ export async function replayIommufdCommand(file: string, options: { json?: boole
   let records: AsyncIterable<TraceRecord>;
   let importer: FtraceImporter | undefined;
   if (await isBinaryTrace(file)) {
-    records = (await BinaryTraceReader.open(file)).records();
+    records = (await BinaryTraceReader.open(fileSource(file))).records();
   } else {
     importer = new FtraceImporter();
-    records = ftraceRecords(file, importer);
+    records = ftraceRecords(fileSource(file), importer);
   }
   const { summary } = await replayViaIommufd(records);
   const source = importer ? { format: 'ftrace', ftrace: importer.stats, warnings: importer.warnings.length } : { format: 'binary' };

@@ -1,7 +1,7 @@
 // `iommu-wasm run [scenario]`: runs a built-in workload on the engine, optionally
 // recording it as a binary trace, and prints its summary.
 import { createScenario, SCENARIOS } from '../../workload/scenarios/index.js';
-import { runWorkload } from '../../workload/runner.js';
+import { runWorkload } from '../../workload/node.js';
 import { summaryText } from '../../report/summary-text.js';
 import { progressBar } from '../progress.js';
 import { scenarioOverrides, type ScenarioOptions } from './run-options.js';

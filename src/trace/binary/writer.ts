@@ -2,7 +2,6 @@
 // chunk; a full chunk is framed, checksummed and handed to the destination
 // with backpressure, so memory stays at one chunk whatever the trace size.
 
-import { Writable } from 'node:stream';
 import { ByteOutput, type ByteDestination } from '../io.js';
 import { emptyCounts, validateHeader, validateRecord, type RecordCounts, type TraceHeaderInit, type TraceRecord } from '../records.js';
 import { ByteSink } from './byte-sink.js';
@@ -15,7 +14,7 @@ import { encodeTrailer } from './trailer.js';
 export interface BinaryWriterOptions {
   /** Payload size at which a chunk is closed; smaller chunks lose less to a bad byte. */
   chunkBytes?: number;
-  /** End a caller-supplied stream on close (default true; a path is always closed). */
+  /** End a caller-supplied stream on close (default true; a file the Node entry opened is always closed). */
   endStream?: boolean;
 }
 
@@ -129,12 +128,17 @@ export async function encodeBinaryTrace(
   options?: Omit<BinaryWriterOptions, 'endStream'>,
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const sink = new Writable({
-    write(chunk: Uint8Array, _encoding, done) {
+  const sink = new WritableStream<Uint8Array>({
+    write(chunk) {
       parts.push(chunk);
-      done();
     },
   });
   await writeBinaryTrace(sink, header, records, options);
-  return Buffer.concat(parts);
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
 }
