@@ -1,17 +1,42 @@
-// The `iommu-wasm` command line.
-import { Command, CommanderError } from 'commander';
-import { runCommand } from './commands/run.js';
-import { benchCommand } from './commands/bench.js';
-import { demoCommand } from './commands/demo.js';
-import { replayCommand } from './commands/replay.js';
-import { gateCommand } from './commands/gate.js';
-import { reportCommand } from './commands/report.js';
+// The `iommu-wasm` command line. Its libraries (commander, cli-progress, and per
+// command the report's and the benchmarks') are optional peer dependencies: they are
+// checked, then loaded, only when a command runs (cli/peers.ts).
+import { readFileSync } from 'node:fs';
+import { PEERS, requirePeers } from './peers.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
+/** The version in this package's package.json (two folders up from src/cli/, three from dist/src/cli/). */
+export function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'iommu-wasm' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error('iommu-wasm: cannot find the package.json of iommu-wasm');
+}
+
+/** An action that checks `peers`, then loads its command module and runs the command. */
+function lazy<F extends (...args: never[]) => Promise<void>>(what: string, peers: readonly string[], load: () => Promise<F>) {
+  return async (...args: Parameters<F>): Promise<void> => {
+    await requirePeers(what, peers);
+    await (await load())(...args);
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  await requirePeers('the iommu-wasm command', PEERS.cli);
+  const { Command, CommanderError } = await import('commander');
   const program = new Command();
   program
     .name('iommu-wasm')
+    .version(packageVersion())
     .description('A software IOMMU: page-table walks, IOTLB, walk caches, nested translation and invalidation in WebAssembly.')
     .exitOverride()
     .showHelpAfterError();
@@ -35,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--set <key=value...>', 'any other generator parameter (e.g. --set poolBuffers=4096)')
     .option('--record <file>', 'write the operations as a binary trace')
     .option('--json', 'print the result as JSON on stdout')
-    .action(runCommand);
+    .action(lazy('iommu-wasm run', [], async () => (await import('./commands/run.js')).runCommand));
 
   program
     .command('replay')
@@ -43,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<file>', 'binary trace (.iotrace), or Linux ftrace text with --via iommufd')
     .option('--via <path>', 'engine (default) or iommufd: drive one IOAS with a mock device through the syscall surface')
     .option('--json', 'print the result as JSON on stdout')
-    .action(replayCommand);
+    .action(lazy('iommu-wasm replay', [], async () => (await import('./commands/replay.js')).replayCommand));
 
   program
     .command('bench')
@@ -54,7 +79,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--rounds <n>', 'rounds per case: engine, peer and native reference in turn; each reports its best round', '3')
     .option('--json', 'print one JSON object per case on stdout')
     .option('--no-native', 'skip the native C reference (compiled with the system C compiler when present)')
-    .action(benchCommand);
+    .action(lazy('iommu-wasm bench', PEERS.bench, async () => (await import('./commands/bench.js')).benchCommand));
 
   program
     .command('gate')
@@ -69,7 +94,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--bmf <file>', 'also write Bencher Metric Format JSON')
     .option('--only <scenarios...>', 'only these gate scenarios')
     .option('--json', 'print the comparison as JSON')
-    .action(gateCommand);
+    .action(lazy('iommu-wasm gate', [], async () => (await import('./commands/gate.js')).gateCommand));
 
   program
     .command('report')
@@ -77,13 +102,13 @@ export async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'output directory', 'report')
     .option('--steps <n>', 'base steps per sweep point (NIC points run 10x, dma-stream 30x)', '1000')
     .option('--threads <n>', 'worker threads (default: available parallelism)')
-    .action(reportCommand);
+    .action(lazy('iommu-wasm report', PEERS.report, async () => (await import('./commands/report.js')).reportCommand));
 
   program
     .command('demo')
     .description('print a worked example as it runs (vtd: a nested VT-d guest driven through iommufd)')
     .argument('<name>', 'demo name: vtd')
-    .action(demoCommand);
+    .action(lazy('iommu-wasm demo', [], async () => (await import('./commands/demo.js')).demoCommand));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,11 +1,11 @@
 // The self-contained HTML page: charts inlined as SVG, the numbers as tables, the
 // command that produced it. No script, no external resource.
-import type { Chart } from './charts.js';
 import type { SweepPoint } from './sweeps.js';
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function reportHtml(charts: { chart: Chart; svg: string }[], points: SweepPoint[], command: string, seconds: number): string {
+/** `charts`: a title and an id per rendered SVG (charts.ts's Chart fits; its vega-lite spec is not needed here). */
+export function reportHtml(charts: { chart: { id: string; title: string }; svg: string }[], points: SweepPoint[], command: string, seconds: number): string {
   const iotlb = points.filter((p) => p.sweep === 'iotlb');
   const entries = [...new Set(iotlb.map((p) => p.x as number))].sort((a, b) => a - b);
   const workloads = [...new Set(iotlb.map((p) => p.series))];

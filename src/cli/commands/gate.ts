@@ -3,7 +3,8 @@
 // and exits non-zero on a regression. `--update` writes the baseline instead.
 import { existsSync, writeFileSync } from 'node:fs';
 import { collectCounters } from '../../gate/scenarios.js';
-import { collectSpeed, type SpeedResult } from '../../gate/speed.js';
+import type { SpeedResult } from '../../gate/speed.js';
+import { PEERS, requirePeers } from '../peers.js';
 import { DEFAULT_THRESHOLDS, readBaseline, writeBaseline, type Baseline } from '../../gate/baseline.js';
 import { compareCounters, compareSpeed, failures, type Row } from '../../gate/compare.js';
 import { bencherMetricFormat, githubActionBenchmark } from '../../gate/ci-formats.js';
@@ -34,11 +35,16 @@ export async function gateCommand(o: GateOptions): Promise<void> {
     speedDrop: o.speedDrop !== undefined ? Number(o.speedDrop) : previous?.thresholds.speedDrop ?? DEFAULT_THRESHOLDS.speedDrop,
   };
 
+  // The benchmarks need tinybench; counters alone (--speed off) do not. Checked before any work.
+  if (speedMode !== 'off') await requirePeers(`iommu-wasm gate --speed ${speedMode}`, PEERS.bench);
   const progress = progressBar('gate');
   const log = (what: string) => { if (!process.stderr.isTTY) process.stderr.write(`gate: ${what}\n`); };
   const counters = await collectCounters((name, i, total) => { progress.update(i, total); log(`scenario ${name}`); }, o.only);
   let speed: SpeedResult = { ratios: {}, nsPerOp: {} };
-  if (speedMode !== 'off') speed = await collectSpeed(Number(o.speedTime ?? 150), (name, i, total) => { progress.update(i, total); log(`benchmark ${name}`); });
+  if (speedMode !== 'off') {
+    const { collectSpeed } = await import('../../gate/speed.js');
+    speed = await collectSpeed(Number(o.speedTime ?? 150), (name, i, total) => { progress.update(i, total); log(`benchmark ${name}`); });
+  }
   progress.stop();
 
   if (o.githubJson) writeFileSync(o.githubJson, `${JSON.stringify(githubActionBenchmark(counters, speed.nsPerOp), null, 2)}\n`);
