@@ -15,7 +15,7 @@ import { lookupDevice, lookupHwptNested, lookupHwptPaging } from '../uapi/ioctls
 import { MockDevice } from '../drivers/mock/device-state.js';
 import { MockNestedDomain } from '../drivers/mock/nested-domain.js';
 import { MockPagingDomain } from '../drivers/mock/paging-domain.js';
-import { MOCK_DEV_CACHE_ID_MAX, MOCK_NESTED_DOMAIN_IOTLB_ID_MAX, MOCK_PAGE_SIZE } from '../drivers/mock/constants.js';
+import { MOCK_DEV_CACHE_ID_MAX, MOCK_NESTED_DOMAIN_IOTLB_ID_MAX, MOCK_PAGE_SIZE } from '../iommu/abi/selftest.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
 

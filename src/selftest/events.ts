@@ -5,6 +5,9 @@ import {
   decodeStruct,
   IOMMU_PGFAULT_FLAGS_LAST_PAGE,
   IOMMU_PGFAULT_FLAGS_PASID_VALID,
+  IOMMU_VEVENTQ_TYPE_SELFTEST,
+  IommuViommuEventSelftest,
+  packStruct,
   TestTriggerIopf,
   TestTriggerVevent,
   type IommuTestCmd,
@@ -12,7 +15,6 @@ import {
 import type { Ucmd } from '../uapi/ucmd.js';
 import { lookupDevice } from '../uapi/ioctls/lookup.js';
 import { MockDevice } from '../drivers/mock/device-state.js';
-import { IOMMU_VEVENTQ_TYPE_SELFTEST } from '../drivers/mock/constants.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;
 
@@ -52,8 +54,6 @@ export function triggerVevent(u: TestCmd): number {
   if (!state || !viommu || viommu.driverViommu !== state.viommu) return -ENOENT;
   const queue = viommu.veventqs.get(IOMMU_VEVENTQ_TYPE_SELFTEST);
   if (!queue) return -EOPNOTSUPP;
-  const payload = new Uint8Array(4);
-  new DataView(payload.buffer).setUint32(0, Number(state.vdevId & 0xffff_ffffn), true);
-  queue.report(payload);
+  queue.report(packStruct(IommuViommuEventSelftest, { virt_id: Number(state.vdevId & 0xffff_ffffn) }));
   return 0;
 }

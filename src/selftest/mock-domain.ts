@@ -7,7 +7,7 @@ import { ObjectType } from '../uapi/objects.js';
 import { decodeStruct, TestMockDomainFlags, TestMockDomainReplace, TestPasid, type IommuTestCmd } from '../iommu/abi/index.js';
 import type { Ucmd } from '../uapi/ucmd.js';
 import { MockDevice } from '../drivers/mock/device-state.js';
-import { MOCK_FLAGS_DEVICE_HUGE_IOVA, MOCK_FLAGS_DEVICE_NO_DIRTY, MOCK_FLAGS_DEVICE_PASID } from '../drivers/mock/constants.js';
+import { MOCK_FLAGS_DEVICE_HUGE_IOVA, MOCK_FLAGS_DEVICE_NO_DIRTY, MOCK_FLAGS_DEVICE_PASID } from '../iommu/abi/selftest.js';
 import { SelftestObject } from './stdev.js';
 
 type TestCmd = Ucmd<typeof IommuTestCmd.fields>;

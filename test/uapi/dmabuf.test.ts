@@ -4,7 +4,7 @@
 // once, the area stays, and making the buffer valid again only helps new imports.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import * as AH from './access-helpers.js';
 import { expectErrno, expectOk, Harness, MAP_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

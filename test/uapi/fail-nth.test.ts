@@ -5,7 +5,7 @@
 // every domain's mappings, pins, frames and the engine's frames in use.
 import { describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

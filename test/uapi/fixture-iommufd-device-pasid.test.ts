@@ -3,7 +3,7 @@
 // PASID support.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { expectErrno, expectOk, Harness } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

@@ -3,7 +3,7 @@
 // write would, GET_DIRTY_BITMAP reads (and clears) them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { expectErrno, expectOk, Harness, HUGEPAGE, MAP_FIXED_RW } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

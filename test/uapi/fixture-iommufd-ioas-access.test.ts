@@ -4,7 +4,7 @@
 // fixture-iommufd-ioas.test.ts). fork_gone and fork_present stay out: one process.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';

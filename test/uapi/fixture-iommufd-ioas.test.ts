@@ -18,7 +18,7 @@ import {
 } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 
 const P = PAGE_N;
 const A = U.MOCK_APERTURE_START;

@@ -5,7 +5,7 @@
 // kernel's memfd_mmap), so its pages are the file's and the same checks apply.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import * as AH from './access-helpers.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';

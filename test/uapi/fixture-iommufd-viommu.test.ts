@@ -3,7 +3,7 @@
 // mock_viommu (a mock device, a nest-parent HWPT, a mock vIOMMU and a nested HWPT on it).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

@@ -4,7 +4,7 @@
 // owner busy and iommufd kept open while mapped, never pinnable).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { expectErrno, expectOk, Harness, MAP_FIXED_RW, PAGE, PAGE_N } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

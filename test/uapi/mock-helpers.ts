@@ -2,7 +2,7 @@
 // test_cmd_mock_domain, test_cmd_hwpt_alloc*, test_cmd_hwpt_invalidate, ...
 import { expect } from 'vitest';
 import * as U from '../../src/index.js';
-import * as M from '../../src/drivers/mock/index.js';
+import * as M from '../../src/iommu/abi/selftest.js';
 import { expectOk, type Harness } from './helpers.js';
 
 export interface MockDomain {

@@ -4,7 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as Root from '../../src/index.js';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
+import type { MockNestedDomain } from '../../src/drivers/mock/index.js';
 import { checkSystem } from './invariants.js';
 import { selftestData } from './mock-helpers.js';
 
@@ -163,7 +164,7 @@ describe('typed API', () => {
       'IOMMU_HWPT_INVALIDATE',
     );
     expect(e.details.entry_num).toBe(1);
-    expect([...(ctx().objects.get<U.HwptNested>(nested, U.ObjectType.HWPT_NESTED)!.domain as MK.MockNestedDomain).iotlb]).toEqual([0, 0, 0, MK.IOMMU_TEST_IOTLB_DEFAULT]);
+    expect([...(ctx().objects.get<U.HwptNested>(nested, U.ObjectType.HWPT_NESTED)!.domain as MockNestedDomain).iotlb]).toEqual([0, 0, 0, MK.IOMMU_TEST_IOTLB_DEFAULT]);
     expect(mock.replace(dev.stdevId, nested)).toBe(nested);
     expectError(() => fd.destroy(nested), 'EBUSY', 'IOMMU_DESTROY');
     expect(mock.replace(dev.stdevId, ioas)).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
-import * as MK from '../../src/drivers/mock/index.js';
+import * as MK from '../../src/iommu/abi/selftest.js';
 import { BUFFER_SIZE, expectErrno, expectOk, Harness, HUGEPAGE, PAGE } from './helpers.js';
 import { checkSystem } from './invariants.js';
 import * as MH from './mock-helpers.js';

@@ -6,6 +6,8 @@ import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
 import type { DriverMmap } from '../../iommu/driver-mmap.js';
 import { copyUserData, copyUserDataOut, type UserData } from '../../iommu/user-data.js';
 import type { DriverDevice, DriverDomain, DriverEnv, DriverNestedDomain, DriverPagingDomain, DriverViommu } from '../../iommu/driver.js';
+import { encodeStruct, packStruct, readField } from '../../iommu/abi/layout.js';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID } from '../../iommu/abi/hwpt.js';
 import {
   IOMMU_HW_INFO_SELFTEST_REGVAL,
   IOMMU_HW_INFO_TYPE_SELFTEST,
@@ -13,30 +15,24 @@ import {
   IOMMU_TEST_DEV_CACHE_DEFAULT,
   IOMMU_TEST_PASID_RESERVED,
   IOMMU_VIOMMU_TYPE_SELFTEST,
+  IommuHwptSelftest,
+  IommuTestHwInfo,
+  IommuViommuSelftest,
   MOCK_DEV_CACHE_NUM,
   MOCK_FLAGS_DEVICE_NO_DIRTY,
   MOCK_FLAGS_DEVICE_PASID,
   MOCK_IOMMUPT_DEFAULT,
   MOCK_IOMMUPT_HUGE,
   MOCK_PASID_WIDTH,
-} from './constants.js';
+} from '../../iommu/abi/selftest.js';
 import { MockNestedDomain } from './nested-domain.js';
 import { MockPagingDomain } from './paging-domain.js';
 import { MockViommu } from './viommu.js';
 import { mockDriver } from './driver.js';
 
-const NEST_PARENT = 1 << 0;
-const DIRTY_TRACKING = 1 << 1;
-const PASID = 1 << 3;
 /** Every mock device sits behind the one mock IOMMU instance. */
 const MOCK_IOMMU = Object.freeze({ name: 'mock-iommu' });
 
-/** struct iommu_hwpt_selftest: iotlb u32 @0 (mandatory), pagetable_type u32 @4. */
-const HWPT_SELFTEST_MIN = 4;
-const HWPT_SELFTEST_SIZE = 8;
-/** struct iommu_viommu_selftest: in_data @0, out_data @4 (mandatory), out_mmap_offset @8, out_mmap_length @16. */
-const VIOMMU_SELFTEST_MIN = 8;
-const VIOMMU_SELFTEST_SIZE = 24;
 /** The vIOMMU's data pages, mmap-able through the iommufd. */
 const VIOMMU_MMAP_PAGES = 2;
 
@@ -61,20 +57,18 @@ export class MockDevice implements DriverDevice {
 
   hwInfo(requested: number): Result<{ type: number; data: Uint8Array }> {
     if (requested !== 0 && requested !== IOMMU_HW_INFO_TYPE_SELFTEST) return fail(EOPNOTSUPP);
-    const data = new Uint8Array(8);
-    new DataView(data.buffer).setUint32(4, IOMMU_HW_INFO_SELFTEST_REGVAL, true);
-    return ok({ type: IOMMU_HW_INFO_TYPE_SELFTEST, data });
+    return ok({ type: IOMMU_HW_INFO_TYPE_SELFTEST, data: packStruct(IommuTestHwInfo, { test_reg: IOMMU_HW_INFO_SELFTEST_REGVAL }) });
   }
 
   allocPaging(env: DriverEnv, flags: number, data: UserData | undefined): Result<DriverPagingDomain> {
-    if ((flags & ~(NEST_PARENT | DIRTY_TRACKING | PASID)) !== 0) return fail(EOPNOTSUPP);
-    if (flags & DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
+    if ((flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID)) !== 0) return fail(EOPNOTSUPP);
+    if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
     let tableType = MOCK_IOMMUPT_DEFAULT;
     if (data) {
       if (data.type !== IOMMU_HWPT_DATA_SELFTEST) return fail(EOPNOTSUPP);
-      const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, HWPT_SELFTEST_MIN, HWPT_SELFTEST_SIZE);
+      const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, IommuHwptSelftest.minSize, IommuHwptSelftest.sizeof);
       if (!r.ok) return r;
-      tableType = r.value.getUint32(4, true);
+      tableType = readField(r.value, IommuHwptSelftest.fields.pagetable_type);
       // Unknown table types: EINVAL is this model's choice (the errno is UNVERIFIED).
       if (tableType !== MOCK_IOMMUPT_DEFAULT && tableType !== MOCK_IOMMUPT_HUGE) return fail(EINVAL);
     }
@@ -82,15 +76,15 @@ export class MockDevice implements DriverDevice {
   }
 
   allocNested(env: DriverEnv, parent: DriverPagingDomain | DriverViommu, flags: number, data: UserData): Result<DriverNestedDomain> {
-    if ((flags & ~PASID) !== 0) return fail(EOPNOTSUPP);
+    if ((flags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
     const viommu = parent instanceof MockViommu ? parent : undefined;
     const paging = viommu ? viommu.parent : parent;
     if (!(paging instanceof MockPagingDomain)) return fail(EINVAL);
     if (data.type !== IOMMU_HWPT_DATA_SELFTEST) return fail(EOPNOTSUPP);
-    const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, HWPT_SELFTEST_MIN, HWPT_SELFTEST_SIZE);
+    const r = copyUserData(env.mem, data, IOMMU_HWPT_DATA_SELFTEST, IommuHwptSelftest.minSize, IommuHwptSelftest.sizeof);
     if (!r.ok) return r;
     if (!env.guard.allow('driver')) return fail(ENOMEM);
-    return ok(new MockNestedDomain(mockDriver, flags, paging, r.value.getUint32(0, true), viommu));
+    return ok(new MockNestedDomain(mockDriver, flags, paging, readField(r.value, IommuHwptSelftest.fields.iotlb), viommu));
   }
 
   allocViommu(env: DriverEnv, type: number, parent: DriverPagingDomain, data: UserData | undefined): Result<DriverViommu> {
@@ -99,21 +93,17 @@ export class MockDevice implements DriverDevice {
     let inData = 0;
     let mmap: DriverMmap | undefined;
     if (data) {
-      const r = copyUserData(env.mem, data, type, VIOMMU_SELFTEST_MIN, VIOMMU_SELFTEST_SIZE);
+      const r = copyUserData(env.mem, data, type, IommuViommuSelftest.minSize, IommuViommuSelftest.sizeof);
       if (!r.ok) return r;
-      inData = r.value.getUint32(0, true);
+      inData = readField(r.value, IommuViommuSelftest.fields.in_data);
       const region = env.mmap.create(VIOMMU_MMAP_PAGES);
       if (!region.ok) return region;
       mmap = region.value;
-      const out = new Uint8Array(VIOMMU_SELFTEST_SIZE);
-      const view = new DataView(out.buffer);
-      view.setUint32(0, inData, true);
-      // The loopback the self-test reads back through the mapping.
-      mmap.write(0, out.subarray(0, 4));
-      view.setUint32(4, inData, true);
-      view.setBigUint64(8, mmap.offset, true);
-      view.setBigUint64(16, mmap.length, true);
-      const w = copyUserDataOut(env.mem, data, type, VIOMMU_SELFTEST_MIN, out);
+      // The loopback the self-test reads back through the mapping: in_data in its first word.
+      const out = packStruct(IommuViommuSelftest, { in_data: inData });
+      mmap.write(0, out.subarray(0, IommuViommuSelftest.fields.in_data.width));
+      encodeStruct(IommuViommuSelftest, { out_data: inData, out_mmap_offset: mmap.offset, out_mmap_length: mmap.length }, new DataView(out.buffer));
+      const w = copyUserDataOut(env.mem, data, type, IommuViommuSelftest.minSize, out);
       if (!w.ok) {
         mmap.release();
         return w;

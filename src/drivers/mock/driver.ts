@@ -1,6 +1,6 @@
 // The mock driver's identity: the uAPI type numbers whose bytes it decodes.
 import type { IommuDriver } from '../../iommu/driver.js';
-import { IOMMU_HWPT_DATA_SELFTEST, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, IOMMU_VIOMMU_TYPE_SELFTEST } from './constants.js';
+import { IOMMU_HWPT_DATA_SELFTEST, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, IOMMU_VIOMMU_TYPE_SELFTEST } from '../../iommu/abi/selftest.js';
 
 export const mockDriver: IommuDriver = Object.freeze({
   name: 'mock',

@@ -5,16 +5,15 @@
 import { EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
 import { copyUserArrayEntry, type UserDataArray } from '../../iommu/user-data.js';
 import type { DmaStep, IommuDriver, InvalidateResult, DriverEnv, DriverNestedDomain, DriverViommu } from '../../iommu/driver.js';
+import { decodeStruct } from '../../iommu/abi/layout.js';
 import {
   IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
   IOMMU_TEST_INVALIDATE_FLAG_ALL,
+  IommuHwptInvalidateSelftest,
   MOCK_NESTED_DOMAIN_IOTLB_ID_MAX,
   MOCK_NESTED_DOMAIN_IOTLB_NUM,
-} from './constants.js';
+} from '../../iommu/abi/selftest.js';
 import type { MockPagingDomain } from './paging-domain.js';
-
-/** struct iommu_hwpt_invalidate_selftest: flags u32 @0, iotlb_id u32 @4; all mandatory. */
-const INVALIDATE_ENTRY_SIZE = 8;
 
 export class MockNestedDomain implements DriverNestedDomain {
   readonly kind = 'nested';
@@ -39,10 +38,10 @@ export class MockNestedDomain implements DriverNestedDomain {
     if (array.type !== IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) return { handled: 0, errno: EINVAL };
     let handled = 0;
     for (; handled < array.entryNum; handled++) {
-      const r = copyUserArrayEntry(env.mem, array, array.type, handled, INVALIDATE_ENTRY_SIZE, INVALIDATE_ENTRY_SIZE);
+      // Every field is mandatory: entry_len must be exactly sizeof.
+      const r = copyUserArrayEntry(env.mem, array, array.type, handled, IommuHwptInvalidateSelftest.minSize, IommuHwptInvalidateSelftest.sizeof);
       if (!r.ok) return { handled, errno: r.errno };
-      const flags = r.value.getUint32(0, true);
-      const id = r.value.getUint32(4, true);
+      const { flags, iotlb_id: id } = decodeStruct(IommuHwptInvalidateSelftest, r.value);
       if ((flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) !== 0) return { handled, errno: EOPNOTSUPP };
       // The slot number is range-checked even when FLAG_ALL ignores it.
       if (id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) return { handled, errno: EINVAL };

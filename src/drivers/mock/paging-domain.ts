@@ -30,15 +30,14 @@ import type { AllocGuard } from '../../iommu/alloc-guard.js';
 import { EEXIST, EINVAL, ENOMEM } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
 import type { DirtyTracking, DmaStep, IommuDriver, DriverPagingDomain } from '../../iommu/driver.js';
-import { MOCK_APERTURE_LAST, MOCK_APERTURE_START, MOCK_HUGE_PAGE_SIZE, MOCK_PAGE_SIZE } from './constants.js';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../iommu/abi/hwpt.js';
+import { MOCK_APERTURE_LAST, MOCK_APERTURE_START, MOCK_HUGE_PAGE_SIZE, MOCK_PAGE_SIZE } from '../../iommu/abi/selftest.js';
 
 const UNIT = MOCK_PAGE_SIZE;
 const ENGINE_PAGE = 4096n;
 const FRAME_MASK = ~0xfffn;
 /** D of the engine's vtd-ss leaves (docs/formats.md), set by IOMMU_TEST_OP_DIRTY. */
 const DIRTY_BIT = 1n << 9n;
-/** IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
-const ALLOC_DIRTY_TRACKING = 1 << 1;
 
 export interface MockPagingOptions {
   /** MOCK_IOMMUPT_HUGE: page sizes {1 MiB, PAGE_SIZE} and the page table's own aperture. */
@@ -76,7 +75,7 @@ export class MockPagingDomain implements DriverPagingDomain {
     this.aperture = huge ? { start: 0n, last: HUGE_APERTURE_LAST } : { start: MOCK_APERTURE_START, last: MOCK_APERTURE_LAST };
     // Engine IOVA = 2 x mock IOVA: 3 levels (39 bits) cover the default aperture, 4 the huge one.
     this.levels = huge ? 4 : 3;
-    if (flags & ALLOC_DIRTY_TRACKING) this.dirty = new MockDirtyTracking(this);
+    if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) this.dirty = new MockDirtyTracking(this);
   }
 
   static create(driver: IommuDriver, engine: Engine, guard: AllocGuard, flags: number, options: MockPagingOptions): Result<MockPagingDomain> {
@@ -85,7 +84,7 @@ export class MockPagingDomain implements DriverPagingDomain {
     try {
       // A/D on for dirty-tracking domains: the walker then sets the leaf D bits the
       // dirty bitmap reports.
-      space = engine.createSpace({ format: 'vtd-ss', levels: options.huge ? 4 : 3, ad: (flags & ALLOC_DIRTY_TRACKING) !== 0 });
+      space = engine.createSpace({ format: 'vtd-ss', levels: options.huge ? 4 : 3, ad: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0 });
     } catch {
       return fail(ENOMEM);
     }

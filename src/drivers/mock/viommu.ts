@@ -5,19 +5,18 @@ import { fail, OK_VOID, type Result } from '../../iommu/result.js';
 import { copyFullUserArray, type UserDataArray } from '../../iommu/user-data.js';
 import type { DriverMmap } from '../../iommu/driver-mmap.js';
 import type { HwQueueSupport, IommuDriver, InvalidateResult, VdeviceRef, DriverEnv, DriverViommu } from '../../iommu/driver.js';
+import { decodeStruct } from '../../iommu/abi/layout.js';
 import {
   IOMMU_HW_QUEUE_TYPE_SELFTEST,
   IOMMU_TEST_HW_QUEUE_MAX,
   IOMMU_TEST_INVALIDATE_FLAG_ALL,
   IOMMU_VEVENTQ_TYPE_SELFTEST,
   IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+  IommuViommuInvalidateSelftest,
   MOCK_DEV_CACHE_ID_MAX,
-} from './constants.js';
+} from '../../iommu/abi/selftest.js';
 import { MockDevice } from './device-state.js';
 import type { MockPagingDomain } from './paging-domain.js';
-
-/** struct iommu_viommu_invalidate_selftest: flags u32 @0, vdev_id u32 @4, cache_id u32 @8. */
-const INVALIDATE_ENTRY_SIZE = 12;
 
 const hwQueues: HwQueueSupport = {
   types: [IOMMU_HW_QUEUE_TYPE_SELFTEST],
@@ -52,13 +51,11 @@ export class MockViommu implements DriverViommu {
 
   invalidate(env: DriverEnv, array: UserDataArray, vdevice: (virtId: bigint) => VdeviceRef | undefined): InvalidateResult {
     if (array.entryNum === 0 && array.type === IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) return { handled: 0, errno: 0 };
-    const copied = copyFullUserArray(env.mem, array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, INVALIDATE_ENTRY_SIZE);
+    const copied = copyFullUserArray(env.mem, array, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, IommuViommuInvalidateSelftest.sizeof);
     if (!copied.ok) return { handled: 0, errno: copied.errno };
     let handled = 0;
     for (const entry of copied.value) {
-      const flags = entry.getUint32(0, true);
-      const vdevId = entry.getUint32(4, true);
-      const cacheId = entry.getUint32(8, true);
+      const { flags, vdev_id: vdevId, cache_id: cacheId } = decodeStruct(IommuViommuInvalidateSelftest, entry);
       if ((flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) !== 0) return { handled, errno: EOPNOTSUPP };
       if (cacheId > MOCK_DEV_CACHE_ID_MAX) return { handled, errno: EINVAL };
       const target = vdevice(BigInt(vdevId))?.device;

@@ -9,4 +9,5 @@ export * from './hw-info.js';
 export * from './fault.js';
 export * from './viommu.js';
 export * from './test-cmd.js';
+export * from './selftest.js';
 export * from './vfio.js';

@@ -1,4 +1,5 @@
-// struct iommu_test_cmd, the self-test command (spec §5.1). Union members are
+// struct iommu_test_cmd, the self-test command (spec §5.1); the mock driver's numbers
+// and structs from the same header are ./selftest.ts. Union members are
 // declared as separate layouts whose offsets are absolute (union base 16 added),
 // so `decodeStruct(TestAddReserved, view)` reads straight from the command.
 import { defineStruct, s32, u32, u64 } from './layout.js';
@@ -84,9 +85,6 @@ export const TestMemoryLimit = defineStruct(
   'limit',
 );
 
-export const MOCK_APERTURE_START = 1n << 24n;
-export const MOCK_APERTURE_LAST = (1n << 31n) - 1n;
-export const MOCK_PAGE_SIZE = 2048n;
 /** Default of SET_TEMP_MEMORY_LIMIT; smaller than 12 is rejected. */
 export const TEST_MEMORY_LIMIT_DEFAULT = 65536;
 
