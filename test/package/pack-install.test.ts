@@ -3,7 +3,7 @@
 // empty project without dev dependencies, and run there what README.md shows: the
 // engine example and the System example (taken from README.md itself), a VT-d unit
 // through `iommu-wasm/hw/vtd`, types for every subpath, the CLI without its optional
-// peers (a one-line message) and with them (`run --json`, `--version`).
+// peers (a one-line message) and with them (`run --json`, `--version`, `bench`).
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,10 +114,10 @@ describe.skipIf(!HAVE_NPM)('the packed package, installed without dev dependenci
   });
 
   it('ships dist, the two builds, bin and LICENSE, and no sources', () => {
-    for (const file of ['package.json', 'LICENSE', 'README.md', 'bin/iommu-wasm.js', 'build/release.wasm', 'build/debug.wasm', 'dist/src/index.js', 'dist/src/index.d.ts']) {
+    for (const file of ['package.json', 'LICENSE', 'README.md', 'bin/iommu-wasm.js', 'build/release.wasm', 'build/debug.wasm', 'dist/src/index.js', 'dist/src/index.d.ts', 'bench/native/reference.c']) {
       expect(files, file).toContain(file);
     }
-    expect(files.filter((f) => /^(assembly|src|test|scripts)\//.test(f) || f.endsWith('.wat'))).toEqual([]);
+    expect(files.filter((f) => /^(assembly|src|test|scripts)\//.test(f) || f.endsWith('.wat') || (f.startsWith('bench/') && f !== 'bench/native/reference.c'))).toEqual([]);
   });
 
   it('installs no other package: the library has no dependencies', () => {
@@ -183,6 +183,14 @@ describe.skipIf(!HAVE_NPM)('the packed package, installed without dev dependenci
     const bench = run(app, 'npx', ['--no-install', 'iommu-wasm', 'bench']);
     expect(bench.status).toBe(2);
     expect(bench.stderr.trim()).toBe('iommu-wasm bench needs tinybench, not installed (optional peer dependency of iommu-wasm): npm i tinybench');
+  }, 240_000);
+
+  it('benchmarks once tinybench is installed (the native reference source ships with it)', () => {
+    ok(run(app, 'npm', ['install', '--omit=dev', '--no-audit', '--no-fund', `tinybench@${pkg.peerDependencies.tinybench}`], 180_000), 'npm install tinybench');
+    const cases = JSON.parse(ok(run(app, 'npx', ['--no-install', 'iommu-wasm', 'bench', '--case', 'hit', '--time', '50', '--rounds', '1', '--json']), 'iommu-wasm bench')) as { name: string; nsPerOp: number; speedupVsPeer: number }[];
+    expect(cases.map((c) => c.name)).toEqual(['hit']);
+    expect(cases[0]!.nsPerOp).toBeGreaterThan(0);
+    expect(cases[0]!.speedupVsPeer).toBeGreaterThan(1);
   }, 240_000);
 });
 
