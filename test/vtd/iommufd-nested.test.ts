@@ -6,9 +6,9 @@ import {
   EFAULT, EINVAL, EOPNOTSUPP,
   IOMMU_HW_CAP_DIRTY_TRACKING, IOMMU_HW_INFO_FLAG_INPUT_TYPE, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_SELFTEST, IOMMU_HWPT_FAULT_ID_VALID, IOMMU_GET_HW_INFO, IOMMU_IOAS_UNMAP,
-  IommuHwInfo, IommuIoasUnmap,
+  IOMMU_VTD_INV_FLAGS_LEAF, IOMMU_VTD_S1_SRE, IommuHwInfo, IommuIoasUnmap,
 } from '../../src/index.js';
-import { IOMMU_VTD_INV_FLAGS_LEAF, IOMMU_VTD_S1_SRE, Pgtt, Reason } from '../../src/hw/vtd/index.js';
+import { Pgtt, Reason } from '../../src/hw/vtd/index.js';
 import { GUEST_RAM, IOVA, PAGE_A, PAGE_B, PASID, PML4, SID, VtdRig } from './iommufd-rig.js';
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   EFAULT, EINVAL, EOPNOTSUPP, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE,
-  checkVtdS1ForAttach, parseVtdS1Alloc, vtdHwInfo, vtdS1Invalidate, capabilityRegister, extendedCapabilityRegister,
-} from '../../src/hw/vtd/index.js';
+} from '../../src/iommu/index.js';
+import { checkVtdS1ForAttach, parseVtdS1Alloc, vtdHwInfo, vtdS1Invalidate } from '../../src/drivers/vtd/iommufd.js';
+import { capabilityRegister, extendedCapabilityRegister } from '../../src/hw/vtd/index.js';
 import { createRig } from './guest.js';
 
 function s1(flags: bigint, pgtbl: bigint, aw: number, reserved = 0, length = 24): Uint8Array {

@@ -10,26 +10,23 @@
 import { EINVAL, ENOMEM, EOPNOTSUPP } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
 import { copyUserData, type UserData } from '../../iommu/user-data.js';
+import { IOMMU_HW_INFO_TYPE_INTEL_VTD } from '../../iommu/abi/hw-info.js';
+import {
+  IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+  IOMMU_HWPT_ALLOC_NEST_PARENT,
+  IOMMU_HWPT_ALLOC_PASID,
+  IOMMU_HWPT_DATA_VTD_S1,
+} from '../../iommu/abi/hwpt.js';
 import type { DeviceDmaStep, DriverDevice, DriverDomain, DriverEnv, DriverNestedDomain, DriverPagingDomain, DriverViommu } from '../../iommu/driver.js';
 import { vtdFaultAsEngine } from './dma-faults.js';
 import { HostPasidEntries } from './host-pasid-entries.js';
 import type { VtdIommu } from './host-iommu.js';
-import {
-  HW_INFO_VTD_SIZE,
-  HWPT_VTD_S1_SIZE,
-  IOMMU_HW_INFO_TYPE_INTEL_VTD,
-  IOMMU_HWPT_DATA_VTD_S1,
-  parseVtdS1Alloc,
-  vtdHwInfo,
-} from './iommufd.js';
+import { HW_INFO_VTD_SIZE, HWPT_VTD_S1_SIZE, parseVtdS1Alloc, vtdHwInfo } from './iommufd.js';
 import { VtdNestedDomain } from './nested-domain.js';
 import { VtdPagingDomain } from './paging-domain.js';
 import { Ecap } from '../../hw/vtd/capabilities.js';
 import { vtdDriver } from './driver.js';
 
-const NEST_PARENT = 1 << 0;
-const DIRTY_TRACKING = 1 << 1;
-const ALLOC_PASID = 1 << 3;
 const PAGE = 4096n;
 /** Page request group indexes are 9 bits (page-requests.ts). */
 const GROUP_INDEXES = 512;
@@ -71,9 +68,9 @@ export class VtdDevice implements DriverDevice {
 
   /** Paging domains are second-stage; no driver data is defined for them. */
   allocPaging(env: DriverEnv, flags: number, data: UserData | undefined): Result<DriverPagingDomain> {
-    if ((flags & ~(NEST_PARENT | DIRTY_TRACKING | ALLOC_PASID)) !== 0) return fail(EOPNOTSUPP);
-    if (flags & NEST_PARENT && !hasEcap(this.iommu.ecap, Ecap.NEST)) return fail(EOPNOTSUPP);
-    if (flags & DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
+    if ((flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID)) !== 0) return fail(EOPNOTSUPP);
+    if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT && !hasEcap(this.iommu.ecap, Ecap.NEST)) return fail(EOPNOTSUPP);
+    if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !this.dirtyCapable) return fail(EOPNOTSUPP);
     if (data) return fail(EOPNOTSUPP);
     return VtdPagingDomain.create(vtdDriver, env.engine, env.guard, flags);
   }
@@ -86,9 +83,9 @@ export class VtdDevice implements DriverDevice {
    * written, at attach.
    */
   allocNested(env: DriverEnv, parent: DriverPagingDomain | DriverViommu, flags: number, data: UserData): Result<DriverNestedDomain> {
-    if (!hasEcap(this.iommu.ecap, Ecap.NEST) || (flags & ~ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
+    if (!hasEcap(this.iommu.ecap, Ecap.NEST) || (flags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
     if (data.type !== IOMMU_HWPT_DATA_VTD_S1) return fail(EOPNOTSUPP);
-    if (!(parent instanceof VtdPagingDomain) || (parent.flags & NEST_PARENT) === 0) return fail(EINVAL);
+    if (!(parent instanceof VtdPagingDomain) || (parent.flags & IOMMU_HWPT_ALLOC_NEST_PARENT) === 0) return fail(EINVAL);
     const copied = copyUserData(env.mem, data, IOMMU_HWPT_DATA_VTD_S1, HWPT_VTD_S1_SIZE, HWPT_VTD_S1_SIZE);
     if (!copied.ok) return copied;
     const bytes = new Uint8Array(copied.value.buffer, copied.value.byteOffset, HWPT_VTD_S1_SIZE);

@@ -1,26 +1,20 @@
 // VT-d data of the iommufd uAPI (iommufd-uapi.md §3.2, §3.3, §3.6), as pure
-// functions the uAPI layer calls: the hw-info blob, the stage-1 HWPT allocation data
+// functions the driver calls: the hw-info blob, the stage-1 HWPT allocation data
 // with the kernel's validation order and errnos, and the stage-1 invalidation array
-// mapped onto the engine's range/space invalidation.
-//
-// Drivers sit below the uAPI layer, so the errno numbers are restated here (Linux
-// asm-generic values, the same as src/uapi/errno.ts).
+// mapped onto the engine's range/space invalidation. The constants and errno values
+// are the contract's (src/iommu).
 import type { Engine } from '../../engine/engine.js';
 import { place } from '../../hw/common/bits.js';
-
-export const EFAULT = 14;
-export const EINVAL = 22;
-export const EOPNOTSUPP = 95;
-
-export const IOMMU_HW_INFO_TYPE_INTEL_VTD = 1;
-export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0;
-export const IOMMU_HWPT_DATA_VTD_S1 = 1;
-export const IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0;
-export const IOMMU_HWPT_ALLOC_PASID = 1 << 3;
-export const IOMMU_VTD_S1_SRE = 1n << 0n;
-export const IOMMU_VTD_S1_EAFE = 1n << 1n;
-export const IOMMU_VTD_S1_WPE = 1n << 2n;
-export const IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0;
+import { EFAULT, EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
+import {
+  IOMMU_HWPT_ALLOC_PASID,
+  IOMMU_HWPT_DATA_VTD_S1,
+  IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+  IOMMU_VTD_INV_FLAGS_LEAF,
+  IOMMU_VTD_S1_EAFE,
+  IOMMU_VTD_S1_SRE,
+  IOMMU_VTD_S1_WPE,
+} from '../../iommu/abi/hwpt.js';
 
 export const HW_INFO_VTD_SIZE = 24;
 export const HWPT_VTD_S1_SIZE = 24;

@@ -9,6 +9,7 @@ import { bitRuns } from '../../engine/dirty.js';
 import type { AllocGuard } from '../../iommu/alloc-guard.js';
 import { EINVAL, ENOMEM } from '../../iommu/errno.js';
 import { fail, ok, OK_VOID, type Result } from '../../iommu/result.js';
+import { IOMMU_HWPT_ALLOC_DIRTY_TRACKING } from '../../iommu/abi/hwpt.js';
 import type { DirtyTracking, DmaStep, IommuDriver, DriverPagingDomain } from '../../iommu/driver.js';
 import type { VtdIommu } from './host-iommu.js';
 import { HOST_SS_AW } from './host-encoding.js';
@@ -16,8 +17,6 @@ import { HOST_SS_AW } from './host-encoding.js';
 const PAGE = 4096n;
 const LEVELS = HOST_SS_AW + 2;
 const APERTURE_LAST = (1n << 48n) - 1n;
-/** IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
-const ALLOC_DIRTY_TRACKING = 1 << 1;
 
 export class VtdPagingDomain implements DriverPagingDomain {
   readonly kind = 'paging';
@@ -37,14 +36,14 @@ export class VtdPagingDomain implements DriverPagingDomain {
     private readonly guard: AllocGuard,
     readonly space: number,
   ) {
-    if (flags & ALLOC_DIRTY_TRACKING) this.dirty = new SecondStageDirty(this);
+    if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) this.dirty = new SecondStageDirty(this);
   }
 
   static create(driver: IommuDriver, engine: Engine, guard: AllocGuard, flags: number): Result<VtdPagingDomain> {
     if (!guard.allow('engine-space')) return fail(ENOMEM);
     try {
       // A/D on for dirty tracking: the PASID entry then has SSADE and the walker sets D.
-      const space = engine.createSpace({ format: 'vtd-ss', levels: LEVELS, ad: (flags & ALLOC_DIRTY_TRACKING) !== 0 });
+      const space = engine.createSpace({ format: 'vtd-ss', levels: LEVELS, ad: (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) !== 0 });
       return ok(new VtdPagingDomain(driver, flags, engine, guard, space));
     } catch {
       return fail(ENOMEM);

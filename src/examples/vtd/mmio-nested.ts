@@ -4,7 +4,8 @@
 import { Engine } from '../../engine/engine.js';
 import { Access, Perm } from '../../engine/types.js';
 import { hex, place } from '../../hw/common/bits.js';
-import { IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_SRE, nestedPasidEntry, parseVtdS1Alloc } from '../../drivers/vtd/iommufd.js';
+import { IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_SRE } from '../../iommu/abi/index.js';
+import { nestedPasidEntry, parseVtdS1Alloc } from '../../drivers/vtd/iommufd.js';
 import { Gcmd, Reg } from '../../hw/vtd/registers.js';
 import { VtdUnit } from '../../hw/vtd/unit.js';
 

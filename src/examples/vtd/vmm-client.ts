@@ -6,7 +6,9 @@ import {
   IOMMU_FAULT_QUEUE_ALLOC,
   IOMMU_GET_HW_INFO,
   IOMMU_HWPT_ALLOC,
+  IOMMU_HWPT_DATA_VTD_S1,
   IOMMU_HWPT_INVALIDATE,
+  IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
   IOMMU_IOAS_ALLOC,
   IOMMU_IOAS_MAP,
   IOMMU_IOAS_MAP_FIXED_IOVA,
@@ -25,7 +27,7 @@ import {
   type StructValue,
 } from '../../uapi/index.js';
 import type { IommufdSystem } from '../../uapi/system.js';
-import { HWPT_VTD_S1_INVALIDATE_SIZE, HWPT_VTD_S1_SIZE, IOMMU_HWPT_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 } from '../../drivers/vtd/iommufd.js';
+import { HWPT_VTD_S1_INVALIDATE_SIZE, HWPT_VTD_S1_SIZE } from '../../drivers/vtd/iommufd.js';
 
 const ARG_BYTES = 4096;
 

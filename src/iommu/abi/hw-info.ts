@@ -31,3 +31,5 @@ export const IommuHwInfo = defineStruct(
   },
   '__reserved',
 );
+
+export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0;

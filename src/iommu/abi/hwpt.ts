@@ -11,6 +11,10 @@ export const IOMMU_HWPT_DATA_NONE = 0;
 export const IOMMU_HWPT_DATA_VTD_S1 = 1;
 export const IOMMU_HWPT_DATA_ARM_SMMUV3 = 2;
 
+export const IOMMU_VTD_S1_SRE = 1n << 0n;
+export const IOMMU_VTD_S1_EAFE = 1n << 1n;
+export const IOMMU_VTD_S1_WPE = 1n << 2n;
+
 export const IommuHwptAlloc = defineStruct(
   'iommu_hwpt_alloc',
   48,
@@ -59,6 +63,8 @@ export const IommuHwptGetDirtyBitmap = defineStruct(
 
 export const IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0;
 export const IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1;
+
+export const IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0;
 
 export const IommuHwptInvalidate = defineStruct(
   'iommu_hwpt_invalidate',
