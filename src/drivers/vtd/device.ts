@@ -16,12 +16,13 @@ import {
   IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID,
   IOMMU_HWPT_DATA_VTD_S1,
+  IommuHwptVtdS1,
 } from '../../iommu/abi/hwpt.js';
 import type { DeviceDmaStep, DriverDevice, DriverDomain, DriverEnv, DriverNestedDomain, DriverPagingDomain, DriverViommu } from '../../iommu/driver.js';
 import { vtdFaultAsEngine } from './dma-faults.js';
 import { HostPasidEntries } from './host-pasid-entries.js';
 import type { VtdIommu } from './host-iommu.js';
-import { HW_INFO_VTD_SIZE, HWPT_VTD_S1_SIZE, parseVtdS1Alloc, vtdHwInfo } from './iommufd.js';
+import { parseVtdS1Alloc, vtdHwInfo } from './iommufd.js';
 import { VtdNestedDomain } from './nested-domain.js';
 import { VtdPagingDomain } from './paging-domain.js';
 import { Ecap } from '../../hw/vtd/capabilities.js';
@@ -61,9 +62,7 @@ export class VtdDevice implements DriverDevice {
 
   hwInfo(requested: number): Result<{ type: number; data: Uint8Array }> {
     if (requested !== 0 && requested !== IOMMU_HW_INFO_TYPE_INTEL_VTD) return fail(EOPNOTSUPP);
-    const data = vtdHwInfo(this.iommu.cap, this.iommu.ecap);
-    if (data.length !== HW_INFO_VTD_SIZE) throw new Error('struct iommu_hw_info_vtd is 24 bytes');
-    return ok({ type: IOMMU_HW_INFO_TYPE_INTEL_VTD, data });
+    return ok({ type: IOMMU_HW_INFO_TYPE_INTEL_VTD, data: vtdHwInfo(this.iommu.cap, this.iommu.ecap) });
   }
 
   /** Paging domains are second-stage; no driver data is defined for them. */
@@ -86,9 +85,9 @@ export class VtdDevice implements DriverDevice {
     if (!hasEcap(this.iommu.ecap, Ecap.NEST) || (flags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
     if (data.type !== IOMMU_HWPT_DATA_VTD_S1) return fail(EOPNOTSUPP);
     if (!(parent instanceof VtdPagingDomain) || (parent.flags & IOMMU_HWPT_ALLOC_NEST_PARENT) === 0) return fail(EINVAL);
-    const copied = copyUserData(env.mem, data, IOMMU_HWPT_DATA_VTD_S1, HWPT_VTD_S1_SIZE, HWPT_VTD_S1_SIZE);
+    const copied = copyUserData(env.mem, data, IOMMU_HWPT_DATA_VTD_S1, IommuHwptVtdS1.minSize, IommuHwptVtdS1.sizeof);
     if (!copied.ok) return copied;
-    const bytes = new Uint8Array(copied.value.buffer, copied.value.byteOffset, HWPT_VTD_S1_SIZE);
+    const bytes = new Uint8Array(copied.value.buffer, copied.value.byteOffset, copied.value.byteLength);
     const config = parseVtdS1Alloc({ hwptFlags: flags, dataType: data.type, data: bytes, parentIsNestParent: true, nestingSupported: true });
     if (!config.ok) return fail(config.errno);
     if (!env.guard.allow('driver')) return fail(ENOMEM);

@@ -1,11 +1,13 @@
 // VT-d data of the iommufd uAPI (iommufd-uapi.md §3.2, §3.3, §3.6), as pure
 // functions the driver calls: the hw-info blob, the stage-1 HWPT allocation data
 // with the kernel's validation order and errnos, and the stage-1 invalidation array
-// mapped onto the engine's range/space invalidation. The constants and errno values
-// are the contract's (src/iommu).
+// mapped onto the engine's range/space invalidation. The struct layouts, constants
+// and errno values are the contract's (src/iommu).
 import type { Engine } from '../../engine/engine.js';
 import { place } from '../../hw/common/bits.js';
 import { EFAULT, EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
+import { decodeStruct, packStruct } from '../../iommu/abi/layout.js';
+import { IommuHwInfoVtd } from '../../iommu/abi/hw-info.js';
 import {
   IOMMU_HWPT_ALLOC_PASID,
   IOMMU_HWPT_DATA_VTD_S1,
@@ -14,21 +16,15 @@ import {
   IOMMU_VTD_S1_EAFE,
   IOMMU_VTD_S1_SRE,
   IOMMU_VTD_S1_WPE,
+  IommuHwptVtdS1,
+  IommuHwptVtdS1Invalidate,
 } from '../../iommu/abi/hwpt.js';
 
-export const HW_INFO_VTD_SIZE = 24;
-export const HWPT_VTD_S1_SIZE = 24;
-export const HWPT_VTD_S1_INVALIDATE_SIZE = 24;
 const U64_MAX = (1n << 64n) - 1n;
 
-/** struct iommu_hw_info_vtd: flags u32 @0, __reserved u32 @4, cap_reg u64 @8, ecap_reg u64 @16. */
+/** struct iommu_hw_info_vtd: the unit's CAP and ECAP registers as they read. */
 export function vtdHwInfo(cap: bigint, ecap: bigint, flags = 0): Uint8Array {
-  const out = new Uint8Array(HW_INFO_VTD_SIZE);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, flags, true);
-  dv.setBigUint64(8, cap, true);
-  dv.setBigUint64(16, ecap, true);
-  return out;
+  return packStruct(IommuHwInfoVtd, { flags, cap_reg: cap, ecap_reg: ecap });
 }
 
 export interface VtdS1Config {
@@ -44,7 +40,7 @@ export interface VtdNestedAllocRequest {
   /** HWPT_ALLOC flags. */
   hwptFlags: number;
   dataType: number;
-  /** The user's data_len bytes, already copied in by the uAPI layer. */
+  /** The user's data_len bytes, already copied from user memory. */
   data: Uint8Array;
   /** The parent is a VT-d paging domain allocated with NEST_PARENT. */
   parentIsNestParent: boolean;
@@ -62,9 +58,10 @@ export function parseVtdS1Alloc(req: VtdNestedAllocRequest): Checked<VtdS1Config
   if (!req.nestingSupported || (req.hwptFlags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return { ok: false, errno: EOPNOTSUPP };
   if (req.dataType !== IOMMU_HWPT_DATA_VTD_S1) return { ok: false, errno: EOPNOTSUPP };
   if (!req.parentIsNestParent) return { ok: false, errno: EINVAL };
-  if (req.data.length !== HWPT_VTD_S1_SIZE) return { ok: false, errno: EINVAL };
-  const dv = new DataView(req.data.buffer, req.data.byteOffset, req.data.byteLength);
-  return { ok: true, value: { flags: dv.getBigUint64(0, true), pgtblAddr: dv.getBigUint64(8, true), addrWidth: dv.getUint32(16, true) } };
+  // Every field is mandatory (minSize = sizeof): exactly 24 bytes.
+  if (req.data.length < IommuHwptVtdS1.minSize || req.data.length > IommuHwptVtdS1.sizeof) return { ok: false, errno: EINVAL };
+  const s1 = decodeStruct(IommuHwptVtdS1, new DataView(req.data.buffer, req.data.byteOffset, req.data.byteLength));
+  return { ok: true, value: { flags: s1.flags, pgtblAddr: s1.pgtbl_addr, addrWidth: s1.addr_width } };
 }
 
 /**
@@ -115,15 +112,13 @@ export interface S1InvalidateOutcome {
 export function vtdS1Invalidate(req: S1InvalidateRequest): S1InvalidateOutcome {
   if (req.dataType !== IOMMU_HWPT_INVALIDATE_DATA_VTD_S1) return { errno: EINVAL, handled: 0 };
   let handled = 0;
+  const layout = IommuHwptVtdS1Invalidate;
   for (let i = 0; i < req.entryNum; i++) {
-    if (req.entryLen !== HWPT_VTD_S1_INVALIDATE_SIZE) return { errno: EINVAL, handled };
+    if (req.entryLen < layout.minSize || req.entryLen > layout.sizeof) return { errno: EINVAL, handled };
     const bytes = req.readEntry(i);
-    if (!bytes || bytes.length < HWPT_VTD_S1_INVALIDATE_SIZE) return { errno: EFAULT, handled };
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const addr = dv.getBigUint64(0, true);
-    const npages = dv.getBigUint64(8, true);
-    const flags = dv.getUint32(16, true);
-    if ((flags & ~IOMMU_VTD_INV_FLAGS_LEAF) !== 0 || dv.getUint32(20, true) !== 0) return { errno: EOPNOTSUPP, handled };
+    if (!bytes || bytes.length < layout.sizeof) return { errno: EFAULT, handled };
+    const { addr, npages, flags, __reserved } = decodeStruct(layout, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if ((flags & ~IOMMU_VTD_INV_FLAGS_LEAF) !== 0 || __reserved !== 0) return { errno: EOPNOTSUPP, handled };
     if (addr & 0xfffn || (npages === U64_MAX && addr !== 0n)) return { errno: EINVAL, handled };
     const leafOnly = (flags & IOMMU_VTD_INV_FLAGS_LEAF) !== 0;
     if (npages === U64_MAX) req.flush(0n, undefined, leafOnly);

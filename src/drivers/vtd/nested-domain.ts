@@ -8,7 +8,8 @@ import type { UserDataArray } from '../../iommu/user-data.js';
 import { copyUserArrayEntry } from '../../iommu/user-data.js';
 import type { DmaStep, IommuDriver, InvalidateResult, DriverEnv, DriverNestedDomain } from '../../iommu/driver.js';
 import type { VtdIommu } from './host-iommu.js';
-import { HWPT_VTD_S1_INVALIDATE_SIZE, vtdS1Invalidate, type VtdS1Config } from './iommufd.js';
+import { IommuHwptVtdS1Invalidate } from '../../iommu/abi/hwpt.js';
+import { vtdS1Invalidate, type VtdS1Config } from './iommufd.js';
 import type { VtdPagingDomain } from './paging-domain.js';
 
 /** One place the domain is attached: a PASID-table entry of a device behind `iommu`. */
@@ -43,7 +44,7 @@ export class VtdNestedDomain implements DriverNestedDomain {
       entryLen: array.entryLen,
       entryNum: array.entryNum,
       readEntry: (i) => {
-        const r = copyUserArrayEntry(env.mem, array, array.type, i, HWPT_VTD_S1_INVALIDATE_SIZE, HWPT_VTD_S1_INVALIDATE_SIZE);
+        const r = copyUserArrayEntry(env.mem, array, array.type, i, IommuHwptVtdS1Invalidate.minSize, IommuHwptVtdS1Invalidate.sizeof);
         return r.ok ? new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength) : undefined;
       },
       flush: (addr, bytes, leafOnly) => {

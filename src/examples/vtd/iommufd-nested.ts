@@ -5,7 +5,7 @@
 // Device DMA is `sys.dma`, resolved by the VtdUnit from the PASID entry the host wrote.
 // Returns the transcript the README quotes.
 import { Engine } from '../../engine/engine.js';
-import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, errnoName, type DmaResult } from '../../uapi/index.js';
+import { IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, IommuHwInfoVtd, errnoName, unpackStruct, type DmaResult } from '../../uapi/index.js';
 import { System } from '../../host/system.js';
 import { hex } from '../../hw/common/bits.js';
 import { VtdDevice } from '../../drivers/vtd/device.js';
@@ -35,9 +35,9 @@ export async function runVtdIommufdExample(): Promise<string> {
   log(`open("/dev/iommu") = ${fd}; bind 00:03.0 behind the VT-d unit = device ${devId}`);
 
   const info = vmm.hwInfo(devId);
-  const dv = new DataView(info.data.buffer, info.data.byteOffset);
+  const vtd = unpackStruct(IommuHwInfoVtd, info.data);
   log(`IOMMU_GET_HW_INFO = ${rc(info.rc)}: type ${info.out.data_type} (INTEL_VTD), data_len ${info.out.data_len}, ` +
-    `cap_reg ${hex(dv.getBigUint64(8, true))}, ecap_reg ${hex(dv.getBigUint64(16, true))}, max_pasid_log2 ${info.out.out_max_pasid_log2}, capabilities ${hex(info.out.out_capabilities)}`);
+    `cap_reg ${hex(vtd.cap_reg)}, ecap_reg ${hex(vtd.ecap_reg)}, max_pasid_log2 ${info.out.out_max_pasid_log2}, capabilities ${hex(info.out.out_capabilities)}`);
 
   // Guest RAM: process memory, mapped in the IOAS at GPA 0.
   const ram = sys.mem.alloc(GUEST_RAM);

@@ -4,7 +4,7 @@
 import { Engine } from '../../engine/engine.js';
 import { Access, Perm } from '../../engine/types.js';
 import { hex, place } from '../../hw/common/bits.js';
-import { IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_SRE } from '../../iommu/abi/index.js';
+import { IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_SRE, IommuHwptVtdS1, packStruct } from '../../iommu/abi/index.js';
 import { nestedPasidEntry, parseVtdS1Alloc } from '../../drivers/vtd/iommufd.js';
 import { Gcmd, Reg } from '../../hw/vtd/registers.js';
 import { VtdUnit } from '../../hw/vtd/unit.js';
@@ -47,11 +47,7 @@ export async function runVtdNestedExample(): Promise<string> {
   log(`guest: first stage at GPA ${hex(pml4)} maps IOVA ${hex(iova)} -> GPA 0x200000`);
 
   // VMM: the guest's stage-1 config arrives as IOMMU_HWPT_DATA_VTD_S1 and becomes a nested PASID entry.
-  const data = new Uint8Array(24);
-  const dv = new DataView(data.buffer);
-  dv.setBigUint64(0, IOMMU_VTD_S1_SRE, true);
-  dv.setBigUint64(8, pml4, true);
-  dv.setUint32(16, 48, true);
+  const data = packStruct(IommuHwptVtdS1, { flags: IOMMU_VTD_S1_SRE, pgtbl_addr: pml4, addr_width: 48 });
   const s1 = parseVtdS1Alloc({ hwptFlags: 0, dataType: IOMMU_HWPT_DATA_VTD_S1, data, parentIsNestParent: true, nestingSupported: true });
   if (!s1.ok) throw new Error(`VTD_S1 rejected: errno ${s1.errno}`);
 

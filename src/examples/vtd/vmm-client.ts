@@ -18,8 +18,11 @@ import {
   IommuHwInfo,
   IommuHwptAlloc,
   IommuHwptInvalidate,
+  IommuHwptVtdS1,
+  IommuHwptVtdS1Invalidate,
   IommuIoasAlloc,
   IommuIoasMap,
+  encodeStruct,
   packStruct,
   unpackStruct,
   type Fields,
@@ -27,7 +30,6 @@ import {
   type StructValue,
 } from '../../uapi/index.js';
 import type { IommufdSystem } from '../../uapi/system.js';
-import { HWPT_VTD_S1_INVALIDATE_SIZE, HWPT_VTD_S1_SIZE } from '../../drivers/vtd/iommufd.js';
 
 const ARG_BYTES = 4096;
 
@@ -95,29 +97,24 @@ export class VmmClient {
   /** HWPT_ALLOC with struct iommu_hwpt_vtd_s1 (length `len`, default its 24 bytes). */
   hwptAllocVtdS1(devId: number, parent: number, flags: number, s1: VtdS1Data, extra: { len?: number; dataType?: number; faultId?: number } = {}) {
     const bytes = new Uint8Array(ARG_BYTES);
-    const dv = new DataView(bytes.buffer);
-    dv.setBigUint64(0, s1.flags ?? 0n, true);
-    dv.setBigUint64(8, s1.pgtblAddr, true);
-    dv.setUint32(16, s1.addrWidth, true);
-    dv.setUint32(20, s1.reserved ?? 0, true);
+    const value = { flags: s1.flags ?? 0n, pgtbl_addr: s1.pgtblAddr, addr_width: s1.addrWidth, __reserved: s1.reserved ?? 0 };
+    encodeStruct(IommuHwptVtdS1, value, new DataView(bytes.buffer));
     this.mustWrite(this.data, bytes);
     return this.hwptAlloc({
       flags, dev_id: devId, pt_id: parent, data_type: extra.dataType ?? IOMMU_HWPT_DATA_VTD_S1,
-      data_len: extra.len ?? HWPT_VTD_S1_SIZE, data_uptr: BigInt(this.data), fault_id: extra.faultId ?? 0,
+      data_len: extra.len ?? IommuHwptVtdS1.sizeof, data_uptr: BigInt(this.data), fault_id: extra.faultId ?? 0,
     });
   }
 
   /** HWPT_INVALIDATE with struct iommu_hwpt_vtd_s1_invalidate entries laid out `entryLen` apart. */
   invalidateVtdS1(hwpt: number, entries: readonly VtdS1InvalidateEntry[], extra: { entryLen?: number; dataType?: number; entryNum?: number } = {}) {
-    const entryLen = extra.entryLen ?? HWPT_VTD_S1_INVALIDATE_SIZE;
+    const entryLen = extra.entryLen ?? IommuHwptVtdS1Invalidate.sizeof;
     const bytes = new Uint8Array(ARG_BYTES);
     const dv = new DataView(bytes.buffer);
     entries.forEach((e, i) => {
-      const at = i * entryLen;
-      dv.setBigUint64(at, e.addr, true);
-      dv.setBigUint64(at + 8, e.npages, true);
-      dv.setUint32(at + 16, e.flags ?? 0, true);
-      dv.setUint32(at + 20, e.reserved ?? 0, true);
+      // In order, whole structs: with a short entry_len the next entry overwrites this one's tail.
+      const value = { addr: e.addr, npages: e.npages, flags: e.flags ?? 0, __reserved: e.reserved ?? 0 };
+      encodeStruct(IommuHwptVtdS1Invalidate, value, dv, i * entryLen);
     });
     this.mustWrite(this.data, bytes);
     const r = this.call(IOMMU_HWPT_INVALIDATE, IommuHwptInvalidate, {

@@ -1,5 +1,6 @@
-// struct iommu_hw_info (spec §2.14). Bytes 24..31 were `out_data_type` + a u32
-// `__reserved` before the INPUT_TYPE flag; the mandatory part is unchanged.
+// struct iommu_hw_info (spec §2.14) and the drivers' hw-info payloads (§3.6). Bytes
+// 24..31 were `out_data_type` + a u32 `__reserved` before the INPUT_TYPE flag; the
+// mandatory part is unchanged.
 import { bytes, defineStruct, u32, u64, u8 } from './layout.js';
 
 export const IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0;
@@ -33,3 +34,11 @@ export const IommuHwInfo = defineStruct(
 );
 
 export const IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0;
+
+/** struct iommu_hw_info_vtd (IOMMU_HW_INFO_TYPE_INTEL_VTD): the unit's CAP and ECAP registers. */
+export const IommuHwInfoVtd = defineStruct(
+  'iommu_hw_info_vtd',
+  24,
+  { flags: u32(0), __reserved: u32(4), cap_reg: u64(8), ecap_reg: u64(16) },
+  'ecap_reg',
+);

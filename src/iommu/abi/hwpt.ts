@@ -1,5 +1,5 @@
 // The HWPT command family (spec §2.13, §2.15–§2.17): allocation, dirty tracking and
-// cache invalidation.
+// cache invalidation, and the drivers' HWPT data and invalidation entries (§3.2, §3.3).
 import { defineStruct, u32, u64 } from './layout.js';
 
 export const IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0;
@@ -14,6 +14,14 @@ export const IOMMU_HWPT_DATA_ARM_SMMUV3 = 2;
 export const IOMMU_VTD_S1_SRE = 1n << 0n;
 export const IOMMU_VTD_S1_EAFE = 1n << 1n;
 export const IOMMU_VTD_S1_WPE = 1n << 2n;
+
+/** struct iommu_hwpt_vtd_s1 (IOMMU_HWPT_DATA_VTD_S1): the guest's stage-1 table and its format. */
+export const IommuHwptVtdS1 = defineStruct(
+  'iommu_hwpt_vtd_s1',
+  24,
+  { flags: u64(0), pgtbl_addr: u64(8), addr_width: u32(16), __reserved: u32(20) },
+  '__reserved',
+);
 
 export const IommuHwptAlloc = defineStruct(
   'iommu_hwpt_alloc',
@@ -65,6 +73,14 @@ export const IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0;
 export const IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1;
 
 export const IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0;
+
+/** struct iommu_hwpt_vtd_s1_invalidate (IOMMU_HWPT_INVALIDATE_DATA_VTD_S1): one entry of the array. */
+export const IommuHwptVtdS1Invalidate = defineStruct(
+  'iommu_hwpt_vtd_s1_invalidate',
+  24,
+  { addr: u64(0), npages: u64(8), flags: u32(16), __reserved: u32(20) },
+  '__reserved',
+);
 
 export const IommuHwptInvalidate = defineStruct(
   'iommu_hwpt_invalidate',
