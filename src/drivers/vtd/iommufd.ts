@@ -6,6 +6,7 @@
 import type { Engine } from '../../engine/engine.js';
 import { place } from '../../hw/common/bits.js';
 import { EFAULT, EINVAL, EOPNOTSUPP } from '../../iommu/errno.js';
+import { fail, ok, type Result } from '../../iommu/result.js';
 import { decodeStruct, packStruct } from '../../iommu/abi/layout.js';
 import { IommuHwInfoVtd } from '../../iommu/abi/hw-info.js';
 import {
@@ -34,8 +35,6 @@ export interface VtdS1Config {
   addrWidth: number;
 }
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; errno: number };
-
 export interface VtdNestedAllocRequest {
   /** HWPT_ALLOC flags. */
   hwptFlags: number;
@@ -54,14 +53,14 @@ export interface VtdNestedAllocRequest {
  * (EINVAL), data length exactly 24 (EINVAL). Neither `flags` nor `__reserved` of the
  * struct is checked here: the kernel checks neither at allocation.
  */
-export function parseVtdS1Alloc(req: VtdNestedAllocRequest): Checked<VtdS1Config> {
-  if (!req.nestingSupported || (req.hwptFlags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return { ok: false, errno: EOPNOTSUPP };
-  if (req.dataType !== IOMMU_HWPT_DATA_VTD_S1) return { ok: false, errno: EOPNOTSUPP };
-  if (!req.parentIsNestParent) return { ok: false, errno: EINVAL };
+export function parseVtdS1Alloc(req: VtdNestedAllocRequest): Result<VtdS1Config> {
+  if (!req.nestingSupported || (req.hwptFlags & ~IOMMU_HWPT_ALLOC_PASID) !== 0) return fail(EOPNOTSUPP);
+  if (req.dataType !== IOMMU_HWPT_DATA_VTD_S1) return fail(EOPNOTSUPP);
+  if (!req.parentIsNestParent) return fail(EINVAL);
   // Every field is mandatory (minSize = sizeof): exactly 24 bytes.
-  if (req.data.length < IommuHwptVtdS1.minSize || req.data.length > IommuHwptVtdS1.sizeof) return { ok: false, errno: EINVAL };
+  if (req.data.length < IommuHwptVtdS1.minSize || req.data.length > IommuHwptVtdS1.sizeof) return fail(EINVAL);
   const s1 = decodeStruct(IommuHwptVtdS1, new DataView(req.data.buffer, req.data.byteOffset, req.data.byteLength));
-  return { ok: true, value: { flags: s1.flags, pgtblAddr: s1.pgtbl_addr, addrWidth: s1.addr_width } };
+  return ok({ flags: s1.flags, pgtblAddr: s1.pgtbl_addr, addrWidth: s1.addr_width });
 }
 
 /**
