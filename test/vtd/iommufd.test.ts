@@ -2,9 +2,14 @@
 // in the kernel's order, and the stage-1 invalidation array.
 import { describe, expect, it } from 'vitest';
 import {
-  EFAULT, EINVAL, EOPNOTSUPP, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_VTD_S1, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE,
+  EFAULT, EINVAL, EOPNOTSUPP, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+  IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE, fail, ok, type DriverEnv, type UserAccess,
 } from '../../src/iommu/index.js';
-import { checkVtdS1ForAttach, parseVtdS1Alloc, vtdHwInfo, vtdS1Invalidate } from '../../src/drivers/vtd/iommufd.js';
+import { checkVtdS1ForAttach, parseVtdS1Alloc, vtdHwInfo } from '../../src/drivers/vtd/iommufd.js';
+import { VtdNestedDomain } from '../../src/drivers/vtd/nested-domain.js';
+import { vtdDriver } from '../../src/drivers/vtd/driver.js';
+import type { VtdIommu } from '../../src/drivers/vtd/host-iommu.js';
+import type { VtdPagingDomain } from '../../src/drivers/vtd/paging-domain.js';
 import { capabilityRegister, extendedCapabilityRegister } from '../../src/hw/vtd/index.js';
 import { createRig } from './guest.js';
 
@@ -66,12 +71,27 @@ describe('VT-d iommufd data', () => {
   });
 
   it('HWPT_INVALIDATE VTD_S1: per-entry checks, the first error stops, entry_num counts handled entries', () => {
+    // The nested domain's own loop over user memory holding the entries `entryLen` apart
+    // (entry `fault` unreadable), attached through a unit that records each flush.
+    const UPTR = 0x10_0000n;
     const run = (entries: Uint8Array[], opts: { dataType?: number; entryLen?: number; entryNum?: number; fault?: number } = {}) => {
+      const entryLen = opts.entryLen ?? 24;
+      const user = new Uint8Array(entries.length * entryLen + 24);
+      entries.forEach((e, i) => user.set(e, i * entryLen));
+      const mem: UserAccess = {
+        read: (addr, len) => {
+          const at = Number(BigInt(addr) - UPTR);
+          return opts.fault !== undefined && Math.floor(at / entryLen) === opts.fault ? fail(EFAULT) : ok(user.slice(at, at + len));
+        },
+        write: () => fail(EFAULT),
+        isZero: () => fail(EFAULT),
+      };
       const flushes: [bigint, bigint | undefined, boolean][] = [];
-      const outcome = vtdS1Invalidate({
-        dataType: opts.dataType ?? 0, entryLen: opts.entryLen ?? 24, entryNum: opts.entryNum ?? entries.length,
-        readEntry: (i) => (i === opts.fault ? undefined : entries[i]),
-        flush: (a, b, l) => flushes.push([a, b, l]),
+      const iommu = { didOf: () => 1, flushPasidRange: (_did: number, _pasid: number, a: bigint, b: bigint | undefined, l: boolean) => flushes.push([a, b, l]) };
+      const domain = new VtdNestedDomain(vtdDriver, 0, {} as VtdPagingDomain, { flags: 0n, pgtblAddr: 0x1000n, addrWidth: 48 });
+      domain.attachments.add({ iommu: iommu as unknown as VtdIommu, sid: 0x10, pasid: 7 });
+      const outcome = domain.invalidateUser({ mem } as DriverEnv, {
+        type: opts.dataType ?? IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, uptr: UPTR, entryLen, entryNum: opts.entryNum ?? entries.length,
       });
       return { ...outcome, flushes };
     };
