@@ -5,7 +5,7 @@
 // spaces and caches' counters, and the PASID entries the host wrote.
 import { Engine } from '../../src/engine/engine.js';
 import { IOMMU_HWPT_ALLOC_NEST_PARENT, System } from '../../src/index.js';
-import { VtdDevice, VtdIommu, vtdDriver } from '../../src/hw/vtd/index.js';
+import { VtdDevice, VtdIommu, vtdDriver } from '../../src/drivers/vtd/index.js';
 import { VmmClient } from '../../src/examples/vtd/vmm-client.js';
 
 export const GUEST_RAM = 2 * 1024 * 1024;
