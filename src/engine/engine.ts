@@ -25,7 +25,7 @@ export interface SpaceOptions {
   levels: number;
   /** Stage-2 space this one nests on. */
   parent?: number;
-  /** Invalidation group (vendor domain); default 0. */
+  /** Invalidation group (a driver's domain, a model's DID); default 0. */
   group?: number;
   /** Set accessed/dirty bits while walking. */
   ad?: boolean;
@@ -308,7 +308,7 @@ export class Engine {
 
   /**
    * The leaf entry of a single-stage space that maps `iova`, read without caches, A/D
-   * writes or counters: what a vendor needs to read or set per-page bits itself.
+   * writes or counters: what a driver needs to read or set per-page bits itself.
    */
   leafEntry(space: number, iova: bigint | number): LeafEntry {
     checkSpace('leafEntry', space);

@@ -1,7 +1,7 @@
 // The trace record model: what a DMA workload is made of, independent of how it
 // is stored (binary, NDJSON) or where it came from (generator, ftrace import).
 // Addresses and lengths are bigint because IOVAs and physical addresses use the
-// full 64-bit range; ids stay numbers because every vendor tag fits in 32 bits.
+// full 64-bit range; ids stay numbers because every IOMMU's tags fit in 32 bits.
 
 import { Perm } from '../engine/types.js';
 
