@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { replayIommufdCommand, replayCommand } from '../../src/cli/commands/replay.js';
 import { parseFtraceText } from '../../src/trace/ftrace.js';
 import type { TraceRecord } from '../../src/trace/records.js';
-import * as U from '../../src/uapi/index.js';
+import * as U from '../../src/index.js';
 import { replayViaIommufd } from '../../src/workload/replay-iommufd.js';
 
 const h16 = (v: bigint): string => v.toString(16).padStart(16, '0');
