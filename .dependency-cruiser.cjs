@@ -1,7 +1,8 @@
 // Layer rules (docs/DESIGN.md §1): imports point down, and CI fails on any that does
 // not. `npm run lint:layers` runs them; `npm test` runs them first.
 //
-//   cli, report, gate, examples, workload   tools and demos on top
+//   cli         the command (nothing imports it; peers/ is its shared helper)
+//   report, gate, examples, workload   tools and demos
 //   host        System: the uAPI with the mock driver and the self-test module
 //   selftest    IOMMU_TEST_CMD over the uAPI and the mock driver
 //   uapi        the iommufd surface; knows drivers only through src/iommu
@@ -10,6 +11,8 @@
 //   hw/<m>      hardware models: the engine and hw/common only
 //   engine      the TypeScript face of the Wasm core
 const LIBRARY = '^src/(engine|iommu|hw|drivers|uapi|selftest|host|oracle)/';
+/** The Node-only entries of otherwise browser-safe folders. */
+const NODE_ONLY = '^src/(trace/node|workload/node|workload/replay)[.]ts$';
 
 /** A rule that `from` may import nothing under src/ except the folders in `allowed`. */
 function onlyImports(name, from, allowed, comment) {
@@ -84,6 +87,27 @@ module.exports = {
       severity: 'error',
       from: { path: LIBRARY },
       to: { dependencyTypes: ['core'], dynamic: false },
+    },
+    {
+      name: 'trace-and-workload-run-in-a-browser',
+      comment: 'Trace decoding and the workloads load in a browser; file I/O sits behind their node.ts entries.',
+      severity: 'error',
+      from: { path: '^src/(trace|workload)/', pathNot: NODE_ONLY },
+      to: { dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-peer', 'npm-optional', 'npm-no-pkg', 'npm-unknown'], dynamic: false },
+    },
+    {
+      name: 'browser-entries-stay-off-node-files',
+      comment: 'What the browser entries load must not reach the Node-only files.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `^src/(cli|gate|report)/|${NODE_ONLY}` },
+      to: { path: NODE_ONLY },
+    },
+    {
+      name: 'cli-is-the-top',
+      comment: 'Nothing is built on the command line; shared helpers (optional peers) live below it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'no-cycles-between-folders',

@@ -2,7 +2,7 @@
 // command the report's and the benchmarks') are optional peer dependencies: they are
 // checked, then loaded, only when a command runs (cli/peers.ts).
 import { readFileSync } from 'node:fs';
-import { PEERS, requirePeers } from './peers.js';
+import { PEERS, requirePeers } from '../peers/optional-peers.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
 /** The version in this package's package.json (two folders up from src/cli/, three from dist/src/cli/). */

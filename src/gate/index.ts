@@ -2,7 +2,7 @@
 // `iommu-wasm/gate`. The counters need nothing beyond this package; the speed ratios
 // run the core benchmark, which needs the optional peer tinybench: collectSpeed loads
 // it when called, so importing the gate does not.
-import { PEERS, requirePeers } from '../cli/peers.js';
+import { PEERS, requirePeers } from '../peers/optional-peers.js';
 import type { SpeedResult } from './speed.js';
 
 export * from './scenarios.js';

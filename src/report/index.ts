@@ -2,7 +2,7 @@
 // The text summary, the sweep plan and the HTML page need nothing beyond this
 // package; writeReport renders charts and runs worker threads with the optional peers
 // vega, vega-lite, @resvg/resvg-js and piscina, loaded when it is called.
-import { PEERS, requirePeers } from '../cli/peers.js';
+import { PEERS, requirePeers } from '../peers/optional-peers.js';
 import type { ReportFiles, ReportOptions } from './report.js';
 
 export { summaryText } from './summary-text.js';

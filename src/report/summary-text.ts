@@ -1,6 +1,6 @@
 // The readable summary `run` and `replay` print.
 import type { RunResult } from '../workload/result.js';
-import { table, fixed, percent, millions } from '../cli/format.js';
+import { table, fixed, percent, millions } from './text-table.js';
 
 export function summaryText(r: RunResult, title: string): string {
   const c = r.counters;

@@ -47,6 +47,10 @@ describe('layer rules', () => {
     'src/hw/common/regs.ts': "import { S } from '../smmu/unit.js';\nexport const R = S;\n",
     'src/oracle/walk.ts': "import { E } from '../engine/engine.js';\nexport const W = E;\n",
     'src/trace/io.ts': "import { readFileSync } from 'node:fs';\nexport const T = readFileSync;\n",
+    'src/trace/node.ts': "import { readFileSync } from 'node:fs';\nexport const T = readFileSync;\n",
+    'src/trace/index.ts': "import { T } from './node.js';\nexport const I = T;\n",
+    'src/gate/run.ts': "import { C } from '../cli/main.js';\nexport const G = C;\n",
+    'src/cli/main.ts': "import { T } from '../trace/node.js';\nexport const C = T;\n",
     'src/selftest/cmd.ts': "import { V } from '../drivers/vtd/device.js';\nexport const C = V;\n",
     'src/host/system.ts': "import { W } from '../workload/run.js';\nexport const Y = W;\n",
     'src/workload/run.ts': "import { Y } from '../host/system.js';\nimport { B } from '../../bench/suite.js';\nexport const W = [Y, B];\n",
@@ -82,9 +86,12 @@ describe('layer rules', () => {
       'library-loads-no-node-module: src/uapi/uses-node.ts -> fs',
       'library-loads-no-package: src/uapi/uses-npm.ts -> node_modules/commander/index.js',
       'no-cycles-between-folders: src/host/system.ts -> src/workload/run.ts',
+      'trace-and-workload-run-in-a-browser: src/trace/io.ts -> fs',
+      'browser-entries-stay-off-node-files: src/trace/index.ts -> src/trace/node.ts',
+      'cli-is-the-top: src/gate/run.ts -> src/cli/main.ts',
     ];
     for (const e of expected) expect(found).toContain(e);
-    // The lazy import() on a Node-only path and the trace folder's own node: use are allowed.
-    expect(found.filter((f) => f.includes('lazy-node') || f.startsWith('library-loads-no-node-module: src/trace'))).toEqual([]);
+    // A lazy import() on a Node-only path, a Node entry's own node: use, and the CLI reaching a Node entry are allowed.
+    expect(found.filter((f) => f.includes('lazy-node') || f.includes(': src/trace/node.ts -> fs') || f.startsWith('browser-entries-stay-off-node-files: src/cli'))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import { runSuite } from '../../../bench/run-suite.js';
 import { DEFAULT_ROUNDS, type CaseResult } from '../../../bench/harness.js';
 import { progressBar } from '../progress.js';
-import { table, fixed } from '../format.js';
+import { table, fixed } from '../../report/text-table.js';
 
 export interface BenchOptions {
   suite: string;

@@ -4,12 +4,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { collectCounters } from '../../gate/scenarios.js';
 import type { SpeedResult } from '../../gate/speed.js';
-import { PEERS, requirePeers } from '../peers.js';
+import { PEERS, requirePeers } from '../../peers/optional-peers.js';
 import { DEFAULT_THRESHOLDS, readBaseline, writeBaseline, type Baseline } from '../../gate/baseline.js';
 import { compareCounters, compareSpeed, failures, type Row } from '../../gate/compare.js';
 import { bencherMetricFormat, githubActionBenchmark } from '../../gate/ci-formats.js';
 import { progressBar } from '../progress.js';
-import { table, fixed } from '../format.js';
+import { table, fixed } from '../../report/text-table.js';
 
 export interface GateOptions {
   baseline: string;
