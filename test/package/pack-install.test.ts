@@ -132,8 +132,7 @@ describe.skipIf(!HAVE_NPM)('the packed package, installed without dev dependenci
     expect(translate).toEqual(['engine.translate(s1, 0x7f00_0001_2345n, Access.READ | Access.USER)', { fault: 0, stage: 0, level: 0, addr: '0x100212345' }]);
     expect(batch).toEqual(['batch.run(1000)', 0]);
     // The block ends at the invalidation: one walk (3 stage-1 reads, 5 for their stage-2
-    // walks, 1 for the output). test/engine/readme-example.test.ts translates once more
-    // after the unmap, which is where the comment's walks 2 and pteReads 10 come from.
+    // walks, 1 for the output), as its last comment says.
     expect(counters![1]).toMatchObject({ walks: 1, hits2M: 1000, pteReads: 9 });
   });
 
