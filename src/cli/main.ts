@@ -1,6 +1,6 @@
 // The `iommu-wasm` command line. Its libraries (commander, cli-progress, and per
 // command the report's and the benchmarks') are optional peer dependencies: they are
-// checked, then loaded, only when a command runs (cli/peers.ts).
+// checked, then loaded, only when a command runs (src/peers/optional-peers.ts).
 import { readFileSync } from 'node:fs';
 import { PEERS, requirePeers } from '../peers/optional-peers.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
