@@ -24,7 +24,7 @@ export const SVA_DEFAULTS: SvaParams = {
   accessesPerStep: 32,
   runBytes: 256,
   writeShare: 0.3,
-  guestRamBytes: 2 << 30,
+  guestRamBytes: 2 * 2 ** 30, // not `2 << 30`: 32-bit shifts overflow to -2^31
 };
 
 const DEVICE = 0;
