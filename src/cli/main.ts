@@ -32,14 +32,18 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await requirePeers('the iommu-wasm command', PEERS.cli);
-  const { Command, CommanderError } = await import('commander');
+  const { Command, CommanderError, Option } = await import('commander');
+  const { fraction, oneOfEach, positiveNumber } = await import('./options.js');
+  const { GATE_SCENARIOS } = await import('../gate/scenarios.js');
   const program = new Command();
   program
     .name('iommu-wasm')
     .version(packageVersion())
     .description('A software IOMMU: page-table walks, IOTLB, walk caches, nested translation and invalidation in WebAssembly.')
     .exitOverride()
-    .showHelpAfterError();
+    // Usage errors are one line (exit 2) that says what to do: the option's own
+    // message, then where the options are listed. No help dump after it.
+    .showHelpAfterError(false);
 
   program
     .command('run')
@@ -86,13 +90,13 @@ export async function main(argv: string[]): Promise<void> {
     .description('compare deterministic counters and same-run speed ratios against a baseline; exit 1 on regression')
     .requiredOption('--baseline <file>', 'baseline JSON (bench/baseline.json)')
     .option('--update', 'rewrite the baseline from this run')
-    .option('--speed <mode>', 'speed ratios: gate, report (print, never fail) or off', 'gate')
-    .option('--speed-time <ms>', 'benchmark time per task in milliseconds', '150')
-    .option('--tolerance <fraction>', 'relative change a counter may make (default: the baseline\'s, 0 = exact)')
-    .option('--speed-drop <fraction>', 'relative drop of a speed ratio that fails (default: the baseline\'s)')
+    .addOption(new Option('--speed <mode>', 'speed ratios: gate, report (print, never fail) or off').choices(['gate', 'report', 'off']).default('gate'))
+    .addOption(new Option('--speed-time <ms>', 'benchmark time per task in milliseconds').argParser(positiveNumber('--speed-time')).default(150))
+    .addOption(new Option('--tolerance <fraction>', 'relative change a counter may make, from 0 to below 1: 0.01 or 1% (default: the baseline\'s, 0 = exact)').argParser(fraction('--tolerance', 1)))
+    .addOption(new Option('--speed-drop <fraction>', 'relative drop of a speed ratio that fails, from 0 to below 1: 0.5 or 50% (default: the baseline\'s)').argParser(fraction('--speed-drop', 1)))
     .option('--github-json <file>', 'also write github-action-benchmark customSmallerIsBetter JSON')
     .option('--bmf <file>', 'also write Bencher Metric Format JSON')
-    .option('--only <scenarios...>', 'only these gate scenarios')
+    .addOption(new Option('--only <scenarios...>', `only these gate scenarios: ${GATE_SCENARIOS.map((s) => s.name).join(', ')}`).argParser(oneOfEach('gate scenario', GATE_SCENARIOS.map((s) => s.name))))
     .option('--json', 'print the comparison as JSON')
     .action(lazy('iommu-wasm gate', [], async () => (await import('./commands/gate.js')).gateCommand));
 
@@ -109,6 +113,12 @@ export async function main(argv: string[]): Promise<void> {
     .description('print a worked example as it runs (vtd: a nested VT-d guest driven through iommufd)')
     .argument('<name>', 'demo name: vtd')
     .action(lazy('iommu-wasm demo', [], async () => (await import('./commands/demo.js')).demoCommand));
+
+  for (const command of program.commands) {
+    command.configureOutput({
+      outputError: (message, write) => write(`${message.trimEnd()} (iommu-wasm ${command.name()} --help lists the options)\n`),
+    });
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -22,9 +22,24 @@ export const DEFAULT_THRESHOLDS: Baseline['thresholds'] = { counterTolerance: 0,
 export function readBaseline(path: string): Baseline {
   const data = JSON.parse(readFileSync(path, 'utf8')) as Baseline;
   if (data.version !== 1 || typeof data.counters !== 'object') throw new Error(`${path}: not a version 1 gate baseline`);
-  data.thresholds = { ...DEFAULT_THRESHOLDS, ...data.thresholds };
+  data.thresholds = checkThresholds({ ...DEFAULT_THRESHOLDS, ...data.thresholds }, path);
   data.speed ??= {};
   return data;
+}
+
+/**
+ * Thresholds a gate can act on: a counter tolerance and a speed drop, each a fraction
+ * in [0, 1). NaN would let every regression pass, a negative tolerance marks unchanged
+ * counters as moved, and a drop of 1 or more can never trigger (a ratio cannot fall by
+ * 100%), so each is refused with the source (`where`) named.
+ */
+export function checkThresholds(t: Baseline['thresholds'], where: string): Baseline['thresholds'] {
+  for (const [key, value] of Object.entries(t)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
+      throw new RangeError(`${where}: threshold ${key} must be a fraction from 0 to below 1 (0.05 = 5%), got ${JSON.stringify(value)}`);
+    }
+  }
+  return t;
 }
 
 export function writeBaseline(path: string, baseline: Baseline): void {

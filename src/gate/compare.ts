@@ -25,7 +25,12 @@ function relative(current: number, baseline: number): number {
   return current / baseline - 1;
 }
 
+function checkFraction(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0 && value < 1)) throw new RangeError(`${name} must be a fraction from 0 to below 1, got ${value}`);
+}
+
 export function compareCounters(baseline: CounterSet, current: CounterSet, tolerance: number): Row[] {
+  checkFraction('counter tolerance', tolerance);
   const rows: Row[] = [];
   const scenarios = new Set([...Object.keys(baseline), ...Object.keys(current)]);
   for (const scenario of scenarios) {
@@ -53,6 +58,7 @@ export function compareCounters(baseline: CounterSet, current: CounterSet, toler
 }
 
 export function compareSpeed(baseline: Record<string, number>, current: Record<string, number>, drop: number): Row[] {
+  checkFraction('speed drop', drop);
   return Object.keys(current).map((name) => {
     const bv = baseline[name];
     const cv = current[name]!;

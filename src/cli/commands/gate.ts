@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { collectCounters } from '../../gate/scenarios.js';
 import type { SpeedResult } from '../../gate/speed.js';
 import { PEERS, requirePeers } from '../../peers/optional-peers.js';
-import { DEFAULT_THRESHOLDS, readBaseline, writeBaseline, type Baseline } from '../../gate/baseline.js';
+import { checkThresholds, DEFAULT_THRESHOLDS, readBaseline, writeBaseline, type Baseline } from '../../gate/baseline.js';
 import { compareCounters, compareSpeed, failures, type Row } from '../../gate/compare.js';
 import { bencherMetricFormat, githubActionBenchmark } from '../../gate/ci-formats.js';
 import { progressBar } from '../progress.js';
@@ -15,10 +15,12 @@ export interface GateOptions {
   baseline: string;
   update?: boolean;
   /** gate: fail on a speed-ratio drop; report: print it only; off: do not benchmark. */
-  speed?: string;
-  speedTime?: string;
-  tolerance?: string;
-  speedDrop?: string;
+  speed?: 'gate' | 'report' | 'off';
+  /** Milliseconds per benchmark task (checked by the option parser, src/cli/options.ts). */
+  speedTime?: number;
+  /** Fractions in [0, 1), checked by the option parser. */
+  tolerance?: number;
+  speedDrop?: number;
   githubJson?: string;
   bmf?: string;
   only?: string[];
@@ -28,12 +30,13 @@ export interface GateOptions {
 export async function gateCommand(o: GateOptions): Promise<void> {
   const speedMode = o.speed ?? 'gate';
   if (!['gate', 'report', 'off'].includes(speedMode)) throw new Error(`--speed must be gate, report or off, got "${speedMode}"`);
+  if (o.only && o.only.length === 0) throw new Error('--only names no gate scenario: give at least one');
   const previous = existsSync(o.baseline) ? readBaseline(o.baseline) : undefined;
   if (!previous && !o.update) throw new Error(`no baseline at ${o.baseline} (create one with --update)`);
-  const thresholds = {
-    counterTolerance: o.tolerance !== undefined ? Number(o.tolerance) : previous?.thresholds.counterTolerance ?? DEFAULT_THRESHOLDS.counterTolerance,
-    speedDrop: o.speedDrop !== undefined ? Number(o.speedDrop) : previous?.thresholds.speedDrop ?? DEFAULT_THRESHOLDS.speedDrop,
-  };
+  const thresholds = checkThresholds({
+    counterTolerance: o.tolerance ?? previous?.thresholds.counterTolerance ?? DEFAULT_THRESHOLDS.counterTolerance,
+    speedDrop: o.speedDrop ?? previous?.thresholds.speedDrop ?? DEFAULT_THRESHOLDS.speedDrop,
+  }, 'iommu-wasm gate');
 
   // The benchmarks need tinybench; counters alone (--speed off) do not. Checked before any work.
   if (speedMode !== 'off') await requirePeers(`iommu-wasm gate --speed ${speedMode}`, PEERS.bench);
@@ -43,7 +46,7 @@ export async function gateCommand(o: GateOptions): Promise<void> {
   let speed: SpeedResult = { ratios: {}, nsPerOp: {} };
   if (speedMode !== 'off') {
     const { collectSpeed } = await import('../../gate/speed.js');
-    speed = await collectSpeed(Number(o.speedTime ?? 150), (name, i, total) => { progress.update(i, total); log(`benchmark ${name}`); });
+    speed = await collectSpeed(o.speedTime ?? 150, (name, i, total) => { progress.update(i, total); log(`benchmark ${name}`); });
   }
   progress.stop();
 
@@ -71,23 +74,47 @@ export async function gateCommand(o: GateOptions): Promise<void> {
   ];
   const gated = speedMode === 'gate' ? rows : rows.filter((r) => r.kind === 'counter');
   const failed = failures(gated);
-  if (o.json) process.stdout.write(`${JSON.stringify({ passed: failed.length === 0, thresholds, rows }, null, 2)}\n`);
-  else process.stdout.write(`${gateReport(rows, failed, speedMode)}\n`);
+  if (o.json) {
+    const gatedRows = new Set(gated);
+    process.stdout.write(`${JSON.stringify({ passed: failed.length === 0, thresholds, rows: rows.map((r) => ({ ...r, gated: gatedRows.has(r) })) }, null, 2)}\n`);
+  } else process.stdout.write(`${gateReport(rows, speedMode)}\n`);
   if (failed.length) process.exitCode = 1;
 }
 
-function gateReport(rows: Row[], failed: Row[], speedMode: string): string {
+/** A status as the table shows it: rows that are reported but not gated never say "regressed". */
+function shownStatus(r: Row, gated: boolean): string {
+  if (gated) return r.status;
+  if (r.status === 'regressed') return 'slower (reported)';
+  if (r.status === 'improved') return 'faster (reported)';
+  return r.status === 'ok' ? 'ok' : `${r.status} (reported)`;
+}
+
+/**
+ * The text report: what was compared, the rows that moved (every speed ratio), and a
+ * verdict whose count is the number of failing rows in the table. With `--speed report`
+ * the speed rows are reported, not gated: they say "slower (reported)", never "regressed".
+ */
+export function gateReport(rows: Row[], speedMode: 'gate' | 'report' | 'off'): string {
+  const isGated = (r: Row) => r.kind === 'counter' || speedMode === 'gate';
+  const failed = failures(rows.filter(isGated));
   const moved = rows.filter((r) => r.status !== 'ok' || r.kind === 'speed');
+  const speedRows = rows.filter((r) => r.kind === 'speed');
   const lines = [
-    `${rows.filter((r) => r.kind === 'counter').length} counters compared, ${rows.filter((r) => r.kind === 'speed').length} speed ratios (${speedMode === 'gate' ? 'gated' : 'reported, not gated'})`,
+    `${rows.filter((r) => r.kind === 'counter').length} counters compared, ${speedRows.length} speed ratios (${speedMode === 'gate' ? 'gated' : speedMode === 'off' ? 'off' : 'reported, not gated'})`,
   ];
   if (moved.length) {
     lines.push('', table(['what', 'kind', 'baseline', 'current', 'change', 'status'], moved.map((r) => [
       r.name, r.kind, r.baseline === undefined ? '-' : fixed(r.baseline, r.kind === 'speed' ? 1 : 0),
       r.current === undefined ? '-' : fixed(r.current, r.kind === 'speed' ? 1 : 0),
-      Number.isFinite(r.change) ? `${r.change >= 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%` : '-', r.status,
+      Number.isFinite(r.change) ? `${r.change >= 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%` : '-', shownStatus(r, isGated(r)),
     ])));
   }
-  lines.push('', failed.length ? `FAILED: ${failed.length} regression(s)` : 'passed');
+  const slower = speedRows.filter((r) => !isGated(r) && r.status === 'regressed').length;
+  if (slower) lines.push('', `${slower} speed ratio(s) slower than the baseline allows (reported, not gated)`);
+  if (failed.length) {
+    const by = (status: string) => failed.filter((r) => r.status === status).length;
+    const parts = [['regressed', by('regressed')], ['changed', by('changed')], ['missing', by('missing')]].filter(([, n]) => n).map(([s, n]) => `${n} ${s}`);
+    lines.push('', `FAILED: ${failed.length} regression(s)${parts.length > 1 || by('regressed') !== failed.length ? ` (${parts.join(', ')})` : ''}`);
+  } else lines.push('', 'passed');
   return lines.join('\n');
 }
