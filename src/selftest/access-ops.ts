@@ -60,7 +60,9 @@ export function accessReplaceIoas(u: TestCmd): number {
   const access = accessOf(u);
   if (!access) return -EBADFD;
   const { ioas_id } = decodeStruct(TestAccessReplaceIoas, u.view);
-  const next = lookupIoas(u.ctx, ioas_id);
+  // The access's own iommufd names the IOAS (iommufd_access_replace looks in
+  // access->ictx), not the file the command came in on.
+  const next = lookupIoas(access.ctx, ioas_id);
   if (!next) return NO_SUCH_OBJECT;
   const r = access.replaceIoas(next);
   return r.ok ? 0 : -r.errno;

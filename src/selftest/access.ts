@@ -24,7 +24,8 @@ export class AccessObject extends IommufdObject implements IoasAccess {
   private nextItemId = 0;
 
   constructor(
-    private readonly ctx: IommufdContext,
+    /** The iommufd the access was created on: its IOAS IDs are the ones it can move to. */
+    readonly ctx: IommufdContext,
     /** The IOAS the access reads and pins through; replaced by ACCESS_REPLACE_IOAS. */
     public ioas: IoasObject,
     /** MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: only such an access may pin. */

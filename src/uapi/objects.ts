@@ -37,6 +37,8 @@ export abstract class IommufdObject {
   readonly holds: IommufdObject[] = [];
   /** Users that are not objects: open fds (a fault queue's fd holds its object). */
   fdUsers = 0;
+  /** Set once the object has left its table (a holder elsewhere may still name it). */
+  freed = false;
 
   /** Frees what the object owns. Runs once, when it leaves the table. */
   onDestroy(): void {}
@@ -92,6 +94,8 @@ export class ObjectTable {
       const i = holder.holds.indexOf(target);
       if (i < 0) throw new Error(`object ${holder.id} does not hold ${target.id}`);
       holder.holds.splice(i, 1);
+      // A close that broke a cycle already freed the target: the reference went with it.
+      if (target.freed) return;
     } else {
       if (target.fdUsers === 0) throw new Error(`object ${target.id} has no fd user to release`);
       target.fdUsers--;
@@ -109,18 +113,48 @@ export class ObjectTable {
     return 0;
   }
 
-  /** File close: destroy leaf-first until empty. */
+  /**
+   * File close: destroy leaf-first until empty. Never throws. When no object is a leaf
+   * (a reference cycle, or a hold from outside this table, which no ioctl should create;
+   * the kernel WARNs and leaks there), one object is freed by force to make progress,
+   * chosen deterministically by `breakDeadlock`.
+   */
   destroyAll(): void {
-    for (const [id, obj] of [...this.byId]) if (obj.type === ObjectType.TOMBSTONE) this.byId.delete(id);
+    this.dropTombstones();
     while (this.byId.size > 0) {
       const leaves = [...this.byId.values()].filter((o) => o.users === 1);
-      if (leaves.length === 0) throw new Error('object table: reference cycle on close');
-      // Destroying one object may take others with it (a device takes its vDEVICE).
-      for (const leaf of leaves) if (this.byId.get(leaf.id) === leaf) this.remove(leaf);
-      for (const [id, obj] of [...this.byId]) if (obj.type === ObjectType.TOMBSTONE) this.byId.delete(id);
+      if (leaves.length === 0) {
+        this.breakDeadlock();
+      } else {
+        // Destroying one object may take others with it (a device takes its vDEVICE).
+        for (const leaf of leaves) if (this.byId.get(leaf.id) === leaf) this.remove(leaf);
+      }
+      this.dropTombstones();
     }
     this.freeIds.length = 0;
     this.nextId = 1;
+  }
+
+  /**
+   * Frees one object that is not a leaf: the lowest-ID object that no object of this
+   * table holds (only something outside keeps it: a hold from another file, an fd),
+   * otherwise the lowest-ID object (a cycle, cut there). Holders in this table lose
+   * their reference to it; a holder elsewhere finds it `freed` when it lets go.
+   */
+  private breakDeadlock(): void {
+    const live = [...this.byId.values()].sort((a, b) => a.id - b.id);
+    const heldHere = new Set(live.flatMap((o) => o.holds));
+    const victim = live.find((o) => !heldHere.has(o)) ?? live[0];
+    for (const o of live) {
+      for (let i = o.holds.indexOf(victim); i >= 0; i = o.holds.indexOf(victim)) o.holds.splice(i, 1);
+    }
+    victim.users = 1;
+    victim.fdUsers = 0;
+    this.remove(victim);
+  }
+
+  private dropTombstones(): void {
+    for (const [id, obj] of [...this.byId]) if (obj.type === ObjectType.TOMBSTONE) this.byId.delete(id);
   }
 
   /**
@@ -174,8 +208,9 @@ export class ObjectTable {
 
   private remove(obj: IommufdObject): void {
     this.byId.delete(obj.id);
+    obj.freed = true;
     obj.onDestroy();
-    for (const target of obj.holds.splice(0)) target.users--;
+    for (const target of obj.holds.splice(0)) if (!target.freed) target.users--;
     this.freeId(obj.id);
     this.onRemove(obj);
   }

@@ -1,0 +1,124 @@
+// Regression tests for defects found at the edges (issue 17): each failed before its
+// fix. The kernel facts they rest on are cited next to each case.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as U from '../../src/index.js';
+import { IommufdObject, ObjectTable, ObjectType } from '../../src/index.js';
+import * as AH from './access-helpers.js';
+import { expectErrno, expectOk, Harness } from './helpers.js';
+import { checkSystem } from './invariants.js';
+
+describe('issue 17 defect 1: ACCESS_REPLACE_IOAS from another iommufd', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await Harness.open();
+  });
+  afterEach(() => {
+    checkSystem(h.sys);
+    for (const fd of h.sys.openFds()) expectOk(h.sys.close(fd));
+    expect(h.sys.liveContexts().length).toBe(0);
+    expect(h.sys.pool.totalPins).toBe(0);
+  });
+
+  it('looks the IOAS up in the access\'s own iommufd, and closing the other one succeeds', () => {
+    // selftest.c iommufd_test_access_replace_ioas → iommufd_access_replace: the IOAS ID
+    // is resolved in access->ictx, whatever file the command came in on.
+    const fdA = h.fd;
+    const ctxA = h.ctx;
+    const ioasA1 = h.ioasAlloc();
+    const access = AH.createAccessOk(h, ioasA1, 0);
+    const ioasA3 = h.ioasAlloc();
+    expect(ioasA3).toBe(3);
+
+    const fdB = h.sys.open('/dev/iommu');
+    h.fd = fdB;
+    const ctxB = h.ctx;
+    const idsB = [h.ioasAlloc(), h.ioasAlloc(), h.ioasAlloc()];
+    expect(idsB).toEqual([1, 2, 3]);
+    expectOk(AH.accessReplaceIoas(h, access, 3));
+
+    const accessObj = [...ctxA.objects.values()].find((o) => o.type === ObjectType.ACCESS) as unknown as { ioas: U.IoasObject };
+    expect(accessObj.ioas === ctxA.objects.get(ioasA3, ObjectType.IOAS)).toBe(true);
+    for (const id of idsB) expect(ctxB.objects.get<U.IoasObject>(id, ObjectType.IOAS)!.users).toBe(1);
+    // ID 2 of A is the access itself, not an IOAS.
+    expectErrno(U.ENOENT, AH.accessReplaceIoas(h, access, 2));
+
+    expect(() => h.sys.close(fdB)).not.toThrow();
+    expect(ctxB.alive).toBe(false);
+    expect(ctxB.objects.size).toBe(0);
+    h.fd = fdA;
+    // A keeps the access on its IOAS 3: IOAS 1 is free, IOAS 3 is busy.
+    expectOk(h.destroy(ioasA1));
+    expectErrno(U.EBUSY, h.destroy(ioasA3));
+    AH.destroyAccess(h, access);
+    expectOk(h.destroy(ioasA3));
+  });
+});
+
+class Node extends IommufdObject {
+  readonly type = ObjectType.SELFTEST;
+  static order: number[] = [];
+  override onDestroy(): void {
+    Node.order.push(this.id);
+  }
+}
+
+describe('issue 17 defect 1: closing a file never throws', () => {
+  const table = () => new ObjectTable();
+  const add = (t: ObjectTable, o: IommufdObject) => {
+    const r = t.add(o);
+    if (!r.ok) throw new Error('add');
+    return o;
+  };
+
+  it('breaks a reference cycle at its lowest ID and destroys everything', () => {
+    const t = table();
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => add(t, new Node()));
+    // a → b → c → a is a cycle; d hangs off c.
+    t.hold(a, b);
+    t.hold(b, c);
+    t.hold(c, a);
+    t.hold(c, d);
+    Node.order = [];
+    expect(() => t.destroyAll()).not.toThrow();
+    expect(t.size).toBe(0);
+    // Deterministic: the cycle is cut at the lowest ID (a), then leaf-first.
+    expect(Node.order).toEqual([a.id, b.id, c.id, d.id]);
+  });
+
+  it('frees an object held only from another table first, and the outside holder can still let go', () => {
+    const mine = table();
+    const theirs = table();
+    const x = add(mine, new Node());
+    const y = add(mine, new Node());
+    const holder = add(theirs, new Node());
+    mine.hold(y, x);
+    theirs.hold(holder, y); // a hold across files: y is never a leaf of `mine`
+    Node.order = [];
+    expect(() => mine.destroyAll()).not.toThrow();
+    expect(mine.size).toBe(0);
+    expect(Node.order).toEqual([y.id, x.id]);
+    expect(() => theirs.release(holder, y)).not.toThrow();
+    expect(() => theirs.destroyAll()).not.toThrow();
+  });
+
+  it('System.close with a cross-file hold returns 0 and leaves no object behind', async () => {
+    const sys = await U.System.create();
+    const fdA = sys.open('/dev/iommu');
+    const fdB = sys.open('/dev/iommu');
+    const ctxA = sys.contextOf(fdA)!;
+    const ctxB = sys.contextOf(fdB)!;
+    const ioasA = new U.IoasObject();
+    const ioasB = new U.IoasObject();
+    expect(ctxA.objects.add(ioasA).ok).toBe(true);
+    expect(ctxB.objects.add(ioasB).ok).toBe(true);
+    ctxA.objects.hold(ioasA, ioasB);
+    let rc = -1;
+    expect(() => (rc = sys.close(fdB))).not.toThrow();
+    expect(rc).toBe(0);
+    expect(ctxB.objects.size).toBe(0);
+    expect(sys.close(fdA)).toBe(0);
+    expect(sys.liveContexts().length).toBe(0);
+  });
+});
+
