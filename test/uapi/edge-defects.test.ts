@@ -6,6 +6,8 @@ import { IommufdObject, ObjectTable, ObjectType } from '../../src/index.js';
 import * as AH from './access-helpers.js';
 import { expectErrno, expectOk, Harness } from './helpers.js';
 import { checkSystem } from './invariants.js';
+import * as MH from './mock-helpers.js';
+import { stateSnapshot } from './snapshot.js';
 
 describe('issue 17 defect 1: ACCESS_REPLACE_IOAS from another iommufd', () => {
   let h: Harness;
@@ -119,6 +121,63 @@ describe('issue 17 defect 1: closing a file never throws', () => {
     expect(ctxB.objects.size).toBe(0);
     expect(sys.close(fdA)).toBe(0);
     expect(sys.liveContexts().length).toBe(0);
+  });
+});
+
+describe('issue 17 defect 2: a failed VFIO call changes nothing', () => {
+  let h: Harness;
+  let ioas: number;
+  let arg: number;
+  const A = U.MOCK_APERTURE_START;
+  const PAGE = 4096;
+
+  beforeEach(async () => {
+    h = await Harness.open();
+    ioas = h.ioasAlloc();
+    MH.mockDomainOk(h, ioas);
+    expectOk(h.call(U.IOMMU_VFIO_IOAS, U.IommuVfioIoas, { ioas_id: ioas, op: U.IOMMU_VFIO_IOAS_SET }).rc);
+    arg = h.sys.mem.alloc(2 * PAGE);
+  });
+  afterEach(() => {
+    checkSystem(h.sys);
+    for (const fd of h.sys.openFds()) expectOk(h.sys.close(fd));
+    expect(h.sys.pool.totalPins).toBe(0);
+  });
+
+  const mapDma = (vaddr: number, iova: bigint, size: number) => {
+    h.sys.mem.write(arg, U.packStruct(U.VfioIommuType1DmaMap, { argsz: 32, flags: U.VFIO_DMA_MAP_FLAG_READ | U.VFIO_DMA_MAP_FLAG_WRITE, vaddr: BigInt(vaddr), iova, size: BigInt(size) }));
+    return h.sys.ioctl(h.fd, U.VFIO_IOMMU_MAP_DMA, arg);
+  };
+  const unmapDma = (iova: bigint, size: bigint) => {
+    h.sys.mem.write(arg, U.packStruct(U.VfioIommuType1DmaUnmap, { argsz: 24, flags: 0, iova, size }));
+    return h.sys.ioctl(h.fd, U.VFIO_IOMMU_UNMAP_DMA, arg);
+  };
+  const areas = () => h.ctx.objects.get<U.IoasObject>(ioas, U.ObjectType.IOAS)!.iopt.areas.map((a) => [a.start, a.last]);
+
+  it('SET_IOMMU(TYPE1) refused with EINVAL leaves type1v2 unmap: a half unmap is still ENOENT', () => {
+    // vfio_compat.c: type-1 unmap cuts only once iopt_disable_large_pages succeeded;
+    // with a domain holding areas it fails, and the container stays as it was.
+    const buffer = h.sys.mem.alloc(2 * PAGE);
+    expectOk(mapDma(buffer, A, 2 * PAGE));
+    expectErrno(U.EINVAL, h.sys.ioctl(h.fd, U.VFIO_SET_IOMMU, U.VFIO_TYPE1_IOMMU));
+    expectErrno(U.ENOENT, unmapDma(A, BigInt(PAGE)));
+    expect(areas()).toEqual([[A, A + 2n * BigInt(PAGE) - 1n]]);
+  });
+
+  it('a type-1 UNMAP_DMA whose end cut is EINVAL leaves the mapping uncut', () => {
+    expectOk(h.sys.ioctl(h.fd, U.VFIO_SET_IOMMU, U.VFIO_TYPE1_IOMMU));
+    const buffer = h.sys.mem.alloc(2 * PAGE);
+    expectOk(mapDma(buffer, A, 2 * PAGE));
+    const before = stateSnapshot(h.sys, { frames: false });
+    // The start (A + PAGE) could be cut; the end (A + PAGE + 100) is not page aligned.
+    expectErrno(U.EINVAL, unmapDma(A + BigInt(PAGE), 100n));
+    expect(areas()).toEqual([[A, A + 2n * BigInt(PAGE) - 1n]]);
+    expect(stateSnapshot(h.sys, { frames: false })).toBe(before);
+    // Through iommufd (which never cuts) half of it is still not a whole mapping.
+    expectErrno(U.ENOENT, h.unmap(ioas, A, BigInt(PAGE)).rc);
+    // The same unmap with an aligned end works and cuts.
+    expectOk(unmapDma(A + BigInt(PAGE), BigInt(PAGE)));
+    expect(areas()).toEqual([[A, A + BigInt(PAGE) - 1n]]);
   });
 });
 

@@ -155,6 +155,66 @@ export class IoPageTable {
   }
 
   /**
+   * The VFIO type1 v1 UNMAP: cuts the areas at both ends of [start, start+length) so a
+   * part of a mapping can go, then unmaps. Both cuts are checked before either is
+   * made, so a refused cut (EINVAL) leaves the areas as they were; if the unmap itself
+   * fails, every cut whose two halves are still there is joined again (what the unmap
+   * already removed stays removed, as for `unmap`).
+   */
+  unmapCutting(start: bigint, length: bigint): Result<bigint> {
+    const cuts = [start, start + length];
+    for (const cut of cuts) {
+      const r = this.checkSplit(cut);
+      if (!r.ok) return r;
+    }
+    const made: bigint[] = [];
+    for (const cut of cuts) {
+      const r = this.splitAt(cut);
+      if (!r.ok) {
+        for (const done of made) this.joinAt(done);
+        return r;
+      }
+      made.push(cut);
+    }
+    const r = this.unmap(start, length);
+    if (!r.ok) for (const done of made) this.joinAt(done);
+    return r;
+  }
+
+  /** Whether `splitAt(iova)` would be refused (EINVAL), without changing anything. */
+  private checkSplit(iova: bigint): Result<void> {
+    const area = this.areaList.find((a) => a.start < iova && iova <= a.last);
+    if (!area) return OK_VOID;
+    if (iova % this.iovaAlignment !== 0n || this.isLocked(area)) return fail(EINVAL);
+    return OK_VOID;
+  }
+
+  /**
+   * Undoes `splitAt(iova)`: the areas ending at iova - 1 and starting at iova become one
+   * again if they are the two halves of one mapping (same memory, contiguous, same
+   * permissions and pin state). Otherwise nothing changes.
+   */
+  private joinAt(iova: bigint): void {
+    const head = this.areaList.find((a) => a.last === iova - 1n);
+    const tail = this.areaList.find((a) => a.start === iova);
+    if (!head || !tail || head.pages !== tail.pages || head.prot !== tail.prot || head.pinned !== tail.pinned) return;
+    if (tail.pagesOffset !== head.pagesOffset + areaLength(head)) return;
+    const whole: Area = { ...head, last: tail.last, pinned: false };
+    if (head.pinned) {
+      // Every page is pinned by the halves already: this only counts users up.
+      const r = whole.pages.pin(whole.pagesOffset, areaLength(whole));
+      if (!r.ok) return;
+      whole.pinned = true;
+      head.pages.unpin(head.pagesOffset, areaLength(head));
+      tail.pages.unpin(tail.pagesOffset, areaLength(tail));
+    }
+    this.areaList.splice(this.areaList.indexOf(head), 2, whole);
+    this.holdPages(whole);
+    head.pages.drop(head);
+    tail.pages.drop(tail);
+  }
+
+  /**
    * Cuts the area containing `iova` (strictly inside it) in two, for the VFIO type1 v1
    * compat UNMAP that may unmap part of a mapping. Both halves keep the same memory and
    * domain mappings; pins move with them. The cut must respect the IOVA alignment.

@@ -83,9 +83,12 @@ function setIommu(ctx: IommufdContext, type: number): number {
   if (type !== VFIO_TYPE1_IOMMU && type !== VFIO_TYPE1v2_IOMMU) return -EINVAL;
   const ioas = ctx.vfioIoas;
   if (!ioas) return -ENODEV;
-  ctx.vfioType1v1 = type === VFIO_TYPE1_IOMMU;
   const r = ioas.iopt.setHugePages(type !== VFIO_TYPE1_IOMMU);
-  return r.ok ? 0 : -r.errno;
+  if (!r.ok) return -r.errno;
+  // Only a call that succeeded switches the unmap semantics (the kernel's type-1 unmap
+  // follows the IOAS's disable_large_pages, set only when disabling worked).
+  ctx.vfioType1v1 = type === VFIO_TYPE1_IOMMU;
+  return 0;
 }
 
 /** Reads a VFIO struct: argsz must cover the mandatory part; extra bytes are ignored. */
@@ -138,13 +141,7 @@ function unmapDma(ctx: IommufdContext, arg: number): number {
     if (!ioas.iopt.areas.some((x) => rangesIntersect(x, range))) {
       unmapped = 0n;
     } else {
-      if (ctx.vfioType1v1) {
-        for (const cut of [iova, iova + size]) {
-          const r = ioas.iopt.splitAt(cut);
-          if (!r.ok) return -r.errno;
-        }
-      }
-      const r = ioas.iopt.unmap(iova, size);
+      const r = ctx.vfioType1v1 ? ioas.iopt.unmapCutting(iova, size) : ioas.iopt.unmap(iova, size);
       if (!r.ok) return -r.errno;
       unmapped = r.value;
     }
