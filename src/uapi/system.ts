@@ -19,10 +19,12 @@ import { MemFile } from './memfd.js';
 import { mmap, munmap } from './mmap.js';
 import type { OpenFile } from './open-file.js';
 import { ObjectType } from './objects.js';
-import { UserMemory, type UserMemoryOptions } from './user-memory.js';
+import { MAX_RW_COUNT, UserMemory, type UserMemoryOptions } from './user-memory.js';
 import { DriverRegistry, type IommuDriver, type DriverDevice } from '../iommu/driver.js';
 
 export const IOMMU_DEVICE_PATH = '/dev/iommu';
+/** The most read/write copy through JavaScript memory at once. */
+const COPY_CHUNK = 1 << 20;
 /** The first descriptor open() returns: 0-2 are stdin/stdout/stderr. */
 export const FIRST_FD = 3;
 
@@ -178,12 +180,18 @@ export class IommufdSystem {
     return dispatchIoctl(f.ctx, this.table, request, arg);
   }
 
-  /** Reads up to `count` bytes into user memory at `addr`; returns the count read. */
+  /**
+   * Reads up to `count` bytes into user memory at `addr`; returns the count read. The
+   * count is clamped to MAX_RW_COUNT as Linux does, the user range is checked before
+   * anything is copied, and data moves in pieces of COPY_CHUNK bytes: no user length
+   * allocates more than that.
+   */
   read(fd: number, addr: number, count: number): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
     if (f.kind === 'anon') {
       if (!Number.isSafeInteger(count) || count < 0) return -EINVAL;
+      count = Math.min(count, MAX_RW_COUNT);
       if (count > 0 && !this.mem.isMapped(addr, count)) return -EFAULT;
       const r = f.file.read(count);
       if (!r.ok) return -r.errno;
@@ -191,31 +199,57 @@ export class IommufdSystem {
     }
     if (f.kind === 'dmabuf') return -f.buf.ioErrno(false);
     if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
-    const data = f.file.pread(f.file.position, count);
-    if (!this.mem.write(addr, data).ok) return -EFAULT;
-    f.file.position += data.length;
-    return data.length;
+    const file = f.file;
+    const n = Math.max(0, Math.min(count, MAX_RW_COUNT, file.size - file.position));
+    if (!this.mem.canWrite(addr, n)) return -EFAULT;
+    for (let done = 0; done < n; ) {
+      const data = file.pread(file.position, Math.min(COPY_CHUNK, n - done));
+      if (!this.mem.write(addr + done, data).ok) return done > 0 ? done : -EFAULT;
+      file.position += data.length;
+      done += data.length;
+    }
+    return n;
   }
 
-  /** Writes `count` bytes from user memory at `addr`; returns the count written. */
+  /**
+   * Writes `count` bytes from user memory at `addr`; returns the count written. Clamped
+   * and checked like `read`, copied in pieces: an anonymous file gets the count's
+   * remainder first, then whole COPY_CHUNKs, so a file whose record size divides
+   * COPY_CHUNK answers as it would to one buffer; a short write ends the loop.
+   */
   write(fd: number, addr: number, count: number): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
-    if (f.kind === 'anon') {
-      if (!Number.isSafeInteger(count) || count < 0) return -EINVAL;
-      const data = this.mem.read(addr, count);
-      if (!data.ok) return -EFAULT;
-      const r = f.file.write(data.value);
-      return r.ok ? r.value : -r.errno;
-    }
     if (f.kind === 'dmabuf') return -f.buf.ioErrno(true);
-    if (f.kind !== 'memfd' || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
-    const data = this.mem.read(addr, count);
-    if (!data.ok) return -EFAULT;
-    const r = f.file.pwrite(f.file.position, data.value);
-    if (!r.ok) return -r.errno;
-    f.file.position += r.value;
-    return r.value;
+    if ((f.kind !== 'anon' && f.kind !== 'memfd') || !Number.isSafeInteger(count) || count < 0) return -EINVAL;
+    count = Math.min(count, MAX_RW_COUNT);
+    if (!this.mem.canRead(addr, count)) return -EFAULT;
+    if (f.kind === 'anon') {
+      let done = 0;
+      let piece = count === 0 ? 0 : ((count - 1) % COPY_CHUNK) + 1;
+      do {
+        const data = this.mem.read(addr + done, piece);
+        if (!data.ok) return done > 0 ? done : -data.errno;
+        const r = f.file.write(data.value);
+        if (!r.ok) return done > 0 ? done : -r.errno;
+        done += r.value;
+        if (r.value < piece) break;
+        piece = COPY_CHUNK;
+      } while (done < count);
+      return done;
+    }
+    const file = f.file;
+    let done = 0;
+    while (done < count) {
+      const data = this.mem.read(addr + done, Math.min(COPY_CHUNK, count - done));
+      if (!data.ok) return done > 0 ? done : -EFAULT;
+      const r = file.pwrite(file.position, data.value);
+      if (!r.ok) return done > 0 ? done : -r.errno;
+      file.position += r.value;
+      done += r.value;
+      if (r.value < data.value.length) break;
+    }
+    return done;
   }
 
   close(fd: number): number {

@@ -17,6 +17,13 @@ import type { UserAccess, UserAddress } from '../iommu/user-copy.js';
 
 const PAGE = 4096;
 
+/**
+ * The most one read, write or copy moves (Linux MAX_RW_COUNT, INT_MAX & PAGE_MASK):
+ * read(2)/write(2) clamp their count to it, and `read` refuses a longer copy (ENOMEM,
+ * as kvmalloc of that size would) instead of allocating it.
+ */
+export const MAX_RW_COUNT = 0x7fff_f000;
+
 export interface UserMemoryOptions {
   /** Nothing is ever mapped below this (Linux mmap_min_addr): NULL and small offsets fault. */
   minAddress?: number;
@@ -131,10 +138,35 @@ export class UserMemory implements PinnableMemory, UserAccess {
     }
   }
 
+  /** True when every byte of [addr, addr+len) may be read by the CPU (nothing is allocated). */
+  canRead(addr: UserAddress, len: number): boolean {
+    if (len === 0) return true;
+    const range = this.pageRange(addr, len);
+    if (!range) return false;
+    for (let p = range.first; p <= range.last; p++) if (this.readFrame(p) === undefined) return false;
+    return true;
+  }
+
+  /** True when every byte of [addr, addr+len) may be written by the CPU (nothing is allocated). */
+  canWrite(addr: UserAddress, len: number): boolean {
+    if (len === 0) return true;
+    const range = this.pageRange(addr, len);
+    if (!range) return false;
+    for (let p = range.first; p <= range.last; p++) if (!this.mayWrite(p)) return false;
+    return true;
+  }
+
+  /**
+   * Copies [addr, addr+len) out. The whole range is checked before anything is
+   * allocated: a hole is EFAULT whatever the length, and a mapped range longer than
+   * MAX_RW_COUNT is ENOMEM. Callers with larger user lengths copy in pieces.
+   */
   read(addr: UserAddress, len: number): Result<Uint8Array> {
     if (len === 0) return ok(new Uint8Array(0));
     const range = this.pageRange(addr, len);
     if (!range) return fail(EFAULT);
+    for (let p = range.first; p <= range.last; p++) if (this.readFrame(p) === undefined) return fail(EFAULT);
+    if (len > MAX_RW_COUNT) return fail(ENOMEM);
     const out = new Uint8Array(len);
     for (const { page, inPage, n, done } of this.pieces(range.start, len)) {
       const frame = this.readFrame(page);

@@ -1,5 +1,6 @@
 // Regression tests for defects found at the edges (issue 17): each failed before its
 // fix. The kernel facts they rest on are cited next to each case.
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as U from '../../src/index.js';
 import { IommufdObject, ObjectTable, ObjectType } from '../../src/index.js';
@@ -181,3 +182,91 @@ describe('issue 17 defect 2: a failed VFIO call changes nothing', () => {
   });
 });
 
+describe('issue 17 defect 3: huge user lengths are EFAULT (or another errno), never a throw', () => {
+  let h: Harness;
+  let ioas: number;
+  let hwpt: number;
+  let buffer: number;
+  let memfd: number;
+  let accessFd: number;
+  const A = U.MOCK_APERTURE_START;
+
+  beforeEach(async () => {
+    h = await Harness.open();
+    ioas = h.ioasAlloc();
+    const dom = MH.mockDomainOk(h, ioas);
+    const r = MH.hwptAlloc(h, dom.idev, ioas, { flags: U.IOMMU_HWPT_ALLOC_DIRTY_TRACKING });
+    expectOk(r.rc);
+    hwpt = r.id;
+    MH.mockDomainOk(h, hwpt);
+    expectOk(h.call(U.IOMMU_HWPT_SET_DIRTY_TRACKING, U.IommuHwptSetDirtyTracking, { hwpt_id: hwpt, flags: U.IOMMU_HWPT_DIRTY_TRACKING_ENABLE }).rc);
+    buffer = h.sys.mem.alloc(4 * 4096);
+    memfd = h.sys.memfdCreate(8192);
+    accessFd = AH.createAccessOk(h, ioas, 0);
+  });
+  afterEach(() => {
+    checkSystem(h.sys);
+    for (const fd of h.sys.openFds()) expectOk(h.sys.close(fd));
+    expect(h.sys.pool.totalPins).toBe(0);
+  });
+
+  const getDirty = (length: bigint, pageSize: bigint, data: number | bigint) =>
+    h.call(U.IOMMU_HWPT_GET_DIRTY_BITMAP, U.IommuHwptGetDirtyBitmap, { hwpt_id: hwpt, iova: A, length, page_size: pageSize, data: BigInt(data) }).rc;
+  const selftestDirty = (length: bigint, pageSize: bigint, uptr: number | bigint) =>
+    MH.testCmd(h, U.IOMMU_TEST_OP.DIRTY, hwpt, U.TestDirty, { iova: A, length, page_size: pageSize, uptr: BigInt(uptr) }).rc;
+  const oneOf = (rc: number, ...errnos: number[]) => expect(errnos.map((e) => -e), `rc ${rc}`).toContain(rc);
+
+  it('GET_DIRTY_BITMAP of 2^47 bytes at page size 2048 into a small buffer is EFAULT', () => {
+    expectErrno(U.EFAULT, getDirty(2n ** 47n, 2048n, buffer));
+    expectErrno(U.EFAULT, getDirty(2n ** 47n, 2048n, 0x1000));
+  });
+
+  it('write and read of 2^33 bytes from a small buffer are EFAULT', () => {
+    expectErrno(U.EFAULT, h.sys.write(memfd, buffer, 2 ** 33));
+    expectErrno(U.EFAULT, h.sys.write(accessFd, buffer, 2 ** 33));
+    // Reading from a short file copies what the file has: 8192 bytes fit in the buffer.
+    expect(h.sys.read(memfd, buffer, 2 ** 33)).toBe(8192);
+    expect(h.sys.read(memfd, buffer, 2 ** 33)).toBe(0);
+    // A huge count into a small buffer, from a file that has that much, is EFAULT.
+    expect(h.sys.ftruncate(memfd, 2 ** 40)).toBe(0);
+    expectErrno(U.EFAULT, h.sys.read(memfd, buffer, 2 ** 33));
+  });
+
+  const EDGE_LENGTHS = [0, 1, 4095, 4096, 16384, 16385, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 33, 2 ** 47, 2 ** 53 - 1, 2 ** 53, -1, NaN, 1.5, Infinity];
+
+  it.each(EDGE_LENGTHS.map((n) => [n]))('read/write of length %s on a memfd and an access fd return a number', (n) => {
+    for (const addr of [buffer, buffer + 4096 * 3, 0, 0x1000, 2 ** 47 - 4096]) {
+      for (const fd of [memfd, accessFd]) {
+        let rc = 0;
+        expect(() => (rc = h.sys.write(fd, addr, n))).not.toThrow();
+        if (rc < 0) oneOf(rc, U.EFAULT, U.EINVAL, U.ENOMEM);
+        expect(() => (rc = h.sys.read(fd, addr, n))).not.toThrow();
+        if (rc < 0) oneOf(rc, U.EFAULT, U.EINVAL, U.ENOMEM);
+      }
+      expect(() => h.sys.mem.read(addr, n)).not.toThrow();
+      expect(() => h.sys.mem.isZero(addr, n)).not.toThrow();
+    }
+  });
+
+  it('ioctls taking a user length never throw (property over length, page size and pointer)', () => {
+    const bigLengths = fc.oneof(
+      fc.constantFrom(0n, 1n, 2048n, 4096n, 2n ** 31n, 2n ** 32n, 2n ** 33n, 2n ** 40n, 2n ** 47n, 2n ** 63n, 2n ** 64n - 2048n),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((x) => (x / 2048n) * 2048n),
+    );
+    const pageSizes = fc.constantFrom(0n, 1n, 2048n, 4096n, 2n ** 20n);
+    const pointers = fc.constantFrom(0, 0x1000, buffer, buffer + 4096 * 3, 2 ** 47 - 4096);
+    fc.assert(
+      fc.property(bigLengths, pageSizes, pointers, (length, pageSize, ptr) => {
+        let rc = 0;
+        expect(() => (rc = getDirty(length, pageSize, ptr))).not.toThrow();
+        if (rc < 0) oneOf(rc, U.EFAULT, U.EINVAL, U.EOVERFLOW, U.ENOMEM);
+        expect(() => (rc = selftestDirty(length, pageSize, ptr))).not.toThrow();
+        if (rc < 0) oneOf(rc, U.EFAULT, U.EINVAL, U.ENOMEM);
+        expect(() => (rc = AH.accessRw(h, accessFd, A, Number(length & 0xffffffffn), ptr, 0))).not.toThrow();
+        expect(() => (rc = h.map(ioas, ptr, length, A).rc)).not.toThrow();
+        if (rc === 0) expectOk(h.unmap(ioas, A, length).rc);
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+  });
+});

@@ -11,6 +11,7 @@ import {
 import type { IovaRange } from '../ioas/iova-range.js';
 import type { Ucmd } from '../ucmd.js';
 import { lookupHwptPaging } from './lookup.js';
+import type { UserMemory } from '../user-memory.js';
 
 export function hwptSetDirtyTracking(u: Ucmd<typeof IommuHwptSetDirtyTracking.fields>): number {
   // __reserved is documented must-be-zero but the kernel does not check it (spec §1.4).
@@ -45,18 +46,39 @@ export function hwptGetDirtyBitmap(u: Ucmd<typeof IommuHwptGetDirtyBitmap.fields
   const bits = (last - iova + 1n) / pageSize;
   const bytes = Number(((bits + 63n) / 64n) * 8n);
   const base = u.get('data');
-  const current = u.mem.read(base, bytes);
-  if (!current.ok) return -EFAULT;
-  const bitmap = current.value;
+  // The whole bitmap must be user memory the kernel could pin for writing (EFAULT),
+  // but only the bytes holding dirty bits are touched: the cost follows what is
+  // mapped and dirty, never the length asked for.
+  if (!u.mem.canWrite(base, bytes)) return -EFAULT;
+  const masks = new Map<number, number>();
   const keep = (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) !== 0;
   for (const run of mappedRuns(hwpt.ioas.iopt.areas, iova, last)) {
     dirty.readAndClear(run.start, run.last - run.start + 1n, keep, (at, n) => {
       const first = (at - iova) / pageSize;
       const end = (at + n - 1n - iova) / pageSize;
-      for (let bit = first; bit <= end; bit++) bitmap[Number(bit / 8n)] |= 1 << Number(bit % 8n);
+      for (let bit = first; bit <= end; bit++) {
+        const byte = Number(bit / 8n);
+        masks.set(byte, (masks.get(byte) ?? 0) | (1 << Number(bit % 8n)));
+      }
     });
   }
-  return u.mem.write(base, bitmap).ok ? 0 : -EFAULT;
+  return orBytes(u.mem, base, masks) ? 0 : -EFAULT;
+}
+
+/** ORs `masks` (byte index → bits) into user memory at `base`, run by run of adjacent bytes. */
+function orBytes(mem: UserMemory, base: bigint, masks: ReadonlyMap<number, number>): boolean {
+  const indices = [...masks.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < indices.length; ) {
+    let j = i + 1;
+    while (j < indices.length && indices[j] === indices[j - 1] + 1 && j - i < 1 << 20) j++;
+    const at = base + BigInt(indices[i]);
+    const current = mem.read(at, j - i);
+    if (!current.ok) return false;
+    for (let k = i; k < j; k++) current.value[k - i] |= masks.get(indices[k])!;
+    if (!mem.write(at, current.value).ok) return false;
+    i = j;
+  }
+  return true;
 }
 
 /**
