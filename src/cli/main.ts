@@ -32,8 +32,9 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await requirePeers('the iommu-wasm command', PEERS.cli);
-  const { Command, CommanderError, Option } = await import('commander');
-  const { fraction, oneOfEach, positiveNumber } = await import('./options.js');
+  const { Argument, Command, CommanderError, Option } = await import('commander');
+  const { fraction, integer, oneOfEach, positiveNumber } = await import('./options.js');
+  const { geometry, paramOption, setEntry } = await import('./commands/run-options.js');
   const { GATE_SCENARIOS } = await import('../gate/scenarios.js');
   const program = new Command();
   program
@@ -48,20 +49,21 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('run')
     .description('run a built-in scenario (default: dma-stream) and print throughput, hit rates, walks and page-table reads')
-    .argument('[scenario]', `scenario name: ${SCENARIO_NAMES.join(', ')}`, 'dma-stream')
-    .option('--steps <n>', 'units of work (packets, I/Os, jobs, bursts; DMAs for dma-stream)')
-    .option('--translations <n>', 'alias of --steps (dma-stream: one translation per step)')
-    .option('--seed <n>', 'random seed')
-    .option('--page-size <size>', 'data buffer page size: 4K or 2M')
+    .addArgument(new Argument('[scenario]', 'scenario name').choices(SCENARIO_NAMES).default('dma-stream'))
+    .option('--describe', 'list the scenario\'s parameters: default, values, meaning and how to set each (run --describe SCENARIO)')
+    .option('--steps <n>', 'units of work (packets, I/Os, jobs, bursts; DMAs for dma-stream), >= 1', paramOption('steps'))
+    .option('--translations <n>', 'alias of --steps (dma-stream: one translation per step)', paramOption('steps'))
+    .option('--seed <n>', 'random seed, 0 to 2^32-1 (default 1)', paramOption('seed'))
+    .addOption(new Option('--page-size <size>', 'data buffer page size (refused by scenarios whose buffers it does not back)').choices(['4K', '2M']))
     .option('--nested', 'run the device domain inside a guest: x86-64 stage 1 over vtd-ss stage 2')
-    .option('--stage2-page-size <size>', 'guest RAM page size in stage 2: 4K or 2M')
-    .option('--unmap-invalidation <style>', 'after unmap: leaf (VT-d leaf-only hint, walk caches kept) or all-levels (AMD PDE, drops walk caches)')
-    .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4')
-    .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry')
-    .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry')
-    .option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)')
-    .option('--request-bytes <n>', 'bytes per translation request (power of two up to 4096)')
-    .option('--set <key=value...>', 'any other generator parameter (e.g. --set poolBuffers=4096)')
+    .addOption(new Option('--stage2-page-size <size>', 'guest RAM page size in stage 2 (with --nested)').choices(['4K', '2M']))
+    .addOption(new Option('--unmap-invalidation <style>', 'after unmap: leaf (VT-d leaf-only hint, walk caches kept) or all-levels (AMD PDE, drops walk caches)').choices(['leaf', 'all-levels']))
+    .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4 (sets a power of two, ways 1..64)', geometry(true))
+    .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry', geometry())
+    .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry', geometry())
+    .option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)', integer('--walkers', 1, 32))
+    .option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096', paramOption('requestBytes'))
+    .option('--set <key=value...>', 'any generator parameter, checked against its declaration (e.g. --set poolBuffers=4096; sizes take K, M, G; run --describe SCENARIO lists them)', setEntry)
     .option('--record <file>', 'write the operations as a binary trace')
     .option('--json', 'print the result as JSON on stdout')
     .action(lazy('iommu-wasm run', [], async () => (await import('./commands/run.js')).runCommand));
@@ -104,8 +106,8 @@ export async function main(argv: string[]): Promise<void> {
     .command('report')
     .description('run sweeps on worker threads and write an HTML report with SVG and PNG charts')
     .option('--out <dir>', 'output directory', 'report')
-    .option('--steps <n>', 'base steps per sweep point (NIC points run 10x, dma-stream 30x)', '1000')
-    .option('--threads <n>', 'worker threads (default: available parallelism)')
+    .option('--steps <n>', 'base steps per sweep point, >= 1 (NIC points run 10x, dma-stream 30x)', integer('--steps', 1), 1000)
+    .option('--threads <n>', 'worker threads, 1 to 256 (default: available parallelism)', integer('--threads', 1, 256))
     .action(lazy('iommu-wasm report', PEERS.report, async () => (await import('./commands/report.js')).reportCommand));
 
   program

@@ -1,21 +1,22 @@
 // `iommu-wasm report`: sweeps on worker threads, then an HTML page with SVG and PNG charts.
 import { writeReport } from '../../report/report.js';
 import { progressBar } from '../progress.js';
-import { positiveInteger } from './run-options.js';
 
 export interface ReportCommandOptions {
   out: string;
-  steps: string;
-  threads?: string;
+  /** Checked by the option parsers (src/cli/main.ts): a whole number >= 1. */
+  steps: number;
+  /** Checked by the option parsers: a whole number from 1 to 256. */
+  threads?: number;
 }
 
 export async function reportCommand(o: ReportCommandOptions): Promise<void> {
   const progress = progressBar('report');
   const files = await writeReport({
     outDir: o.out,
-    steps: positiveInteger(o.steps, 'steps'),
-    ...(o.threads ? { threads: positiveInteger(o.threads, 'threads') } : {}),
-    command: `iommu-wasm report --out ${o.out} --steps ${o.steps}${o.threads ? ` --threads ${o.threads}` : ''}`,
+    steps: o.steps,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    command: `iommu-wasm report --out ${o.out} --steps ${o.steps}${o.threads !== undefined ? ` --threads ${o.threads}` : ''}`,
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.stop();

@@ -1,19 +1,39 @@
 // `iommu-wasm run [scenario]`: runs a built-in workload on the engine, optionally
-// recording it as a binary trace, and prints its summary.
+// recording it as a binary trace, and prints its summary. `--describe` lists the
+// scenario's parameters instead.
 import { createScenario, SCENARIOS } from '../../workload/scenarios/index.js';
+import { ParamError } from '../../workload/params.js';
 import { runWorkload } from '../../workload/node.js';
 import { summaryText } from '../../report/summary-text.js';
 import { progressBar } from '../progress.js';
-import { scenarioOverrides, type ScenarioOptions } from './run-options.js';
+import { describeScenario, optionFor, scenarioOverrides, type ScenarioOptions } from './run-options.js';
 
 export interface RunOptions extends ScenarioOptions {
   json?: boolean;
   record?: string;
+  describe?: boolean;
 }
 
-export async function runCommand(scenario: string | undefined, options: RunOptions): Promise<void> {
+/** The part of a commander Command used here: a usage error, one line, exit 2. */
+interface UsageErrors {
+  error(message: string, options?: { exitCode?: number; code?: string }): never;
+}
+
+export async function runCommand(scenario: string | undefined, options: RunOptions, command?: UsageErrors): Promise<void> {
   const name = scenario ?? 'dma-stream';
-  const workload = createScenario(name, scenarioOverrides(options));
+  if (options.describe) {
+    process.stdout.write(`${describeScenario(name, SCENARIOS[name]!.describe)}\n`);
+    return;
+  }
+  let workload;
+  try {
+    workload = createScenario(name, scenarioOverrides(options));
+  } catch (error) {
+    if (!(error instanceof ParamError)) throw error;
+    const message = `${optionFor(error.param, options)}: ${error.message}`;
+    if (command) command.error(`error: ${message}`, { exitCode: 2, code: 'iommu-wasm.usage' });
+    throw new Error(message);
+  }
   const progress = progressBar(name);
   const result = await runWorkload(workload, {
     ...(options.record ? { record: options.record } : {}),
