@@ -18,6 +18,8 @@ export function packageVersion(): string {
   throw new Error('iommu-wasm: cannot find the package.json of iommu-wasm');
 }
 
+const EXIT_CODES = '\nExit codes: 0 success; 1 a regression (gate) or a failed check; 2 a usage error (one line that says\nwhat to do); 130 or 143 when interrupted (SIGINT, SIGTERM).';
+
 /** An action that checks `peers`, then loads its command module and runs the command. */
 function lazy<F extends (...args: never[]) => Promise<void>>(what: string, peers: readonly string[], load: () => Promise<F>) {
   return async (...args: Parameters<F>): Promise<void> => {
@@ -44,7 +46,8 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     // Usage errors are one line (exit 2) that says what to do: the option's own
     // message, then where the options are listed. No help dump after it.
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText('after', EXIT_CODES);
 
   program
     .command('run')
@@ -117,6 +120,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(lazy('iommu-wasm demo', [], async () => (await import('./commands/demo.js')).demoCommand));
 
   for (const command of program.commands) {
+    command.addHelpText('after', EXIT_CODES);
     command.configureOutput({
       outputError: (message, write) => write(`${message.trimEnd()} (iommu-wasm ${command.name()} --help lists the options)\n`),
     });

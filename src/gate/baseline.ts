@@ -20,8 +20,14 @@ export interface Baseline {
 export const DEFAULT_THRESHOLDS: Baseline['thresholds'] = { counterTolerance: 0, speedDrop: 0.5 };
 
 export function readBaseline(path: string): Baseline {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as Baseline;
-  if (data.version !== 1 || typeof data.counters !== 'object') throw new Error(`${path}: not a version 1 gate baseline`);
+  let data: Baseline;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as Baseline;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new Error(`${path}: not JSON (${error.message}); write a baseline with iommu-wasm gate --baseline ${path} --update`);
+  }
+  if (data?.version !== 1 || typeof data.counters !== 'object' || data.counters === null) throw new Error(`${path}: not a version 1 gate baseline (write one with iommu-wasm gate --baseline ${path} --update)`);
   data.thresholds = checkThresholds({ ...DEFAULT_THRESHOLDS, ...data.thresholds }, path);
   data.speed ??= {};
   return data;

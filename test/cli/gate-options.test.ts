@@ -71,6 +71,23 @@ describe('gate option values are checked where they are parsed', () => {
   });
 });
 
+describe('exit codes and errors', () => {
+  it('a baseline that is not JSON is one line naming the file and how to write one', async () => {
+    const bad = join(dir, 'not-json.json');
+    writeFileSync(bad, '{ counters: ');
+    const r = await cli('gate', '--baseline', bad, '--speed', 'off', '--only', 'nic-strict');
+    expect(r.status).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain(`${bad}: not JSON`);
+    expect(r.stderr).toContain('--update');
+  });
+
+  it('gate --help documents the exit codes', async () => {
+    const r = await cli('gate', '--help');
+    expect(r.stdout).toMatch(/Exit codes: 0 success; 1 a regression \(gate\) or a failed check; 2 a usage error/);
+  });
+});
+
 describe('the comparison refuses thresholds that switch it off', () => {
   it('NaN, negative and >= 1 thresholds throw instead of passing everything', () => {
     const c = { s: { misses: 10 } };
