@@ -39,7 +39,7 @@ export function mmap(mem: UserMemory, file: OpenFile | undefined, args: MmapArgs
   if (flags & MAP_FIXED) return -EINVAL;
   const shared = type !== MAP_PRIVATE;
 
-  if (anonymous || !file) return mem.map(length, prot, () => null) ?? -ENOMEM;
+  if (anonymous || !file) return mem.map(length, prot) ?? -ENOMEM;
   switch (file.kind) {
     case 'memfd':
       return mapFile(mem, file.file, length, prot, shared, Number(offset / BigInt(PAGE))) ?? -ENOMEM;

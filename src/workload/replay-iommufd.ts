@@ -5,7 +5,9 @@
 //
 //   map        → IOMMU_IOAS_MAP with FIXED_IOVA at the record's IOVA, backed by fresh
 //                process memory of the record's length (one allocation per record,
-//                freed when an unmap removes the whole mapping). The record's physical
+//                freed when an unmap removes the whole mapping; an untouched region
+//                costs one range however long it is). A length the process address
+//                space cannot hold is refused before the ioctl, with a note. The record's physical
 //                address cannot be honoured in a simulated process: what is reproduced
 //                is the IOVA layout, not which frames back it. Perms R/W become
 //                IOMMU_IOAS_MAP_READABLE/WRITEABLE.
@@ -23,6 +25,8 @@ import type { TraceRecord } from '../trace/records.js';
 import { emptyCounts, type RecordCounts } from '../trace/records.js';
 import { IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommu/abi/index.js';
 import { System, type SystemOptions } from '../host/system.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/mman.js';
+import { errnoName } from '../iommu/errno.js';
 import { IommufdError } from '../uapi/typed/errors.js';
 import { Iommufd } from '../uapi/typed/iommufd.js';
 import { MockSelftest, type MockDevice } from '../uapi/typed/selftest.js';
@@ -118,13 +122,18 @@ export async function replayViaIommufd(
     switch (record.type) {
       case 'map': {
         spaces.add(record.space);
-        let userAddress: number;
-        try {
-          userAddress = sys.mem.alloc(Number(record.length));
-        } catch (e) {
-          if (!(e instanceof RangeError)) throw e;
+        // mmap(MAP_ANONYMOUS) of the record's length: one range of untouched pages, so
+        // its cost does not grow with the length; what cannot be placed is -errno here.
+        const userAddress = sys.mmap(Number(record.length), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+        if (userAddress < 0) {
           s.maps.failed++;
-          s.userMemoryFailures++;
+          if (s.userMemoryFailures++ === 0) {
+            s.notes.push(
+              `map of ${record.length} bytes at IOVA 0x${record.iova.toString(16)} does not fit in the simulated process ` +
+                `address space (mmap: ${errnoName(userAddress)}; user addresses end at 2^${Math.log2(sys.mem.topAddress)}): ` +
+                'refused before IOMMU_IOAS_MAP; later such maps are only counted',
+            );
+          }
           break;
         }
         const flags = (record.perms & Perm.R ? IOMMU_IOAS_MAP_READABLE : 0) | (record.perms & Perm.W ? IOMMU_IOAS_MAP_WRITEABLE : 0);
