@@ -12,6 +12,22 @@
 // still grants W, so a write it serves would not set D again; the caller invalidates
 // the range after clearing, as the kernel's caller flushes the IOTLB
 // (docs/formats.md, "Reading dirty bits").
+//
+// Guest tables may share pages, point back at an ancestor or at themselves: a scan
+// that re-walked every path would read 512^levels entries for one self-referencing
+// root (a clear of such a space ran for minutes). So each table page is scanned at
+// most once per call at each level over its whole span: the first such visit is
+// remembered (memo below) with what it found, and a later one replays that instead
+// of reading the page again. The replay is exact, because within a call only D bits
+// change and no D bit decides what an entry is: without clearing it sets the same
+// pattern of bits at the new place and counts the same leaves; with clearing, the
+// first visit cleared every dirty leaf it met (all inside the chunk), so a second
+// finds none. Skips are counted again; the first skip is already recorded. A call
+// thus reads at most 512 entries per (table page, level) it meets in full, plus the
+// partial visits at the chunk's ends. Should the memo fill up (thousands of distinct
+// table pages in one call), a budget of entry reads that no table of the engine's
+// memory can reach without repeating a (page, level) stops the call instead: the rest
+// of its chunk is skipped, with DIRTY_SKIP_WORK_LIMIT and the place it stopped.
 import { spaceAt, spaceValid, S_FORMAT, S_LEVELS, S_PARENT, S_ROOT } from './spaces';
 import { FORMAT_X86_64 } from './formats/ids';
 import { X86_64_FORMAT } from './formats/x86-64';
@@ -19,6 +35,7 @@ import { VTD_SS_FORMAT } from './formats/vtd-ss';
 import { levelShift } from './formats/common';
 import { REASON_RESERVED, REASON_EXTERNAL } from './walker/codes';
 import { classifyEntry, entryAddress, entryPointer, ENTRY_TABLE, ENTRY_LEAF, ENTRY_RESERVED } from './table-entry';
+import { physFramesInUse } from './phys';
 
 /** Flag: report without clearing (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). */
 export const DIRTY_NO_CLEAR: u32 = 1;
@@ -53,6 +70,98 @@ let skipReason: u32 = 0;
 let skipLevel: u32 = 0;
 let skipEntry: u64 = 0;
 let skipInput: u64 = 0;
+
+/** Skip reason of a call stopped by its work budget (not a fault reason: those stop at 5). */
+export const DIRTY_SKIP_WORK_LIMIT: u32 = 16;
+
+// Work of the call: entries read, the most it may read, and whether it stopped.
+let reads: u64 = 0;
+let readBudget: u64 = 0;
+let stopped = false;
+
+// The memo: (table page, level) -> the first full visit of this call, in open-addressed
+// slots of 32 bytes: key (page | level + 1; 0 = never used), input address of the
+// visit, dirty leaves and skips it counted, and the call stamp that makes it valid.
+const MEMO_SLOT_BITS: u64 = 10;
+const MEMO_SLOTS: u32 = 1 << <u32>MEMO_SLOT_BITS;
+/** Fill no more than 3/4 of the slots, so probes stay short. */
+const MEMO_LIMIT: u32 = MEMO_SLOTS - (MEMO_SLOTS >> 2);
+const MEMO_SLOT: usize = 32;
+const memoBase = memory.data(<i32>(MEMO_SLOTS * <u32>MEMO_SLOT), 64);
+let memoStamp: u32 = 0;
+let memoUsed: u32 = 0;
+
+const M_KEY: usize = 0;
+const M_BASE: usize = 8;
+const M_DIRTY: usize = 16;
+const M_SKIPS: usize = 20;
+const M_STAMP: usize = 24;
+
+function memoNewCall(): void {
+  memoUsed = 0;
+  if (++memoStamp == 0) {
+    // Stamps wrapped: forget every slot of the last 2^32 calls.
+    memory.fill(memoBase, 0, <usize>MEMO_SLOTS * MEMO_SLOT);
+    memoStamp = 1;
+  }
+}
+
+/** The slot holding `key` in this call, or the free slot where it would go. */
+function memoSlot(key: u64): usize {
+  let i = <u32>((key * 0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_SLOT_BITS));
+  while (true) {
+    const slot = memoBase + <usize>i * MEMO_SLOT;
+    if (load<u32>(slot + M_STAMP) != memoStamp || load<u64>(slot + M_KEY) == key) return slot;
+    i = (i + 1) & (MEMO_SLOTS - 1);
+  }
+}
+
+@inline function memoHit(slot: usize, key: u64): bool {
+  return load<u32>(slot + M_STAMP) == memoStamp && load<u64>(slot + M_KEY) == key;
+}
+
+function memoPut(slot: usize, key: u64, base: u64, dirty: u32, skips: u32): void {
+  store<u64>(slot + M_KEY, key);
+  store<u64>(slot + M_BASE, base);
+  store<u32>(slot + M_DIRTY, dirty);
+  store<u32>(slot + M_SKIPS, skips);
+  store<u32>(slot + M_STAMP, memoStamp);
+  memoUsed++;
+}
+
+@inline function getBit(bit: u32): bool {
+  return (load<u8>(bitmapBase + (bit >> 3)) & (<u8>1 << <u8>(bit & 7))) != 0;
+}
+
+/**
+ * Sets the bits of first..first+span-1 (a table's whole span, inside the chunk) as the
+ * earlier visit of the same table at `base` set them.
+ */
+function replayBits(base: u64, first: u64, last: u64): void {
+  if ((last - first) >> pageShift == 0) {
+    // The span is within one page: its bit is set (the visit found a dirty leaf).
+    markPages(first, last);
+    return;
+  }
+  let from = <u32>((base - bitBase) >> pageShift);
+  let to = <u32>((first - bitBase) >> pageShift);
+  let count = <u32>(((last - first) >> pageShift) + 1);
+  // count is a power of two and to - from a multiple of it: at 8 bits or more both
+  // start at the same bit of a byte, and whole bytes copy (nothing else sets bits here).
+  while (count != 0 && ((to & 7) != 0 || count < 8)) {
+    if (getBit(from)) setBit(to);
+    from++; to++; count--;
+  }
+  const bytes = count >> 3;
+  if (bytes) {
+    memory.copy(bitmapBase + (to >> 3), bitmapBase + (from >> 3), bytes);
+    from += bytes << 3; to += bytes << 3; count -= bytes << 3;
+  }
+  while (count != 0) {
+    if (getBit(from)) setBit(to);
+    from++; to++; count--;
+  }
+}
 
 function skip(reason: u32, level: u32, entry: u64, input: u64): void {
   if (skipCount == 0) {
@@ -96,20 +205,63 @@ function markPages(first: u64, last: u64): void {
   if (clearing) store<u64>(ptr, pte & ~f.dirtyBit());
 }
 
-/** Scans input addresses first..last of the table at `level` that covers them. */
+/**
+ * Scans input addresses first..last of the table at `level` that covers them; a visit
+ * of the table's whole span is remembered, or replayed when the same page was visited
+ * in full at the same level earlier in the call.
+ */
 function scanTable<F>(f: F, table: u64, level: u32, first: u64, last: u64): void {
+  const tableMask = (<u64>1 << <u64>levelShift(level + 1)) - 1;
+  if ((first & tableMask) != 0 || last != (first | tableMask)) {
+    scanEntries(f, table, level, first, last);
+    return;
+  }
+  // An unreadable page costs one read whatever it is: not worth a slot.
+  if (!entryPointer(table)) {
+    scanEntries(f, table, level, first, last);
+    return;
+  }
+  const key = table + <u64>level + 1;
+  const slot = memoSlot(key);
+  if (memoHit(slot, key)) {
+    const dirty = load<u32>(slot + M_DIRTY);
+    skipCount += load<u32>(slot + M_SKIPS);
+    // With clearing, the first visit left no dirty leaf here.
+    if (!clearing && dirty != 0) {
+      dirtyCount += dirty;
+      replayBits(load<u64>(slot + M_BASE), first, last);
+    }
+    return;
+  }
+  const dirtyBefore = dirtyCount;
+  const skipsBefore = skipCount;
+  scanEntries(f, table, level, first, last);
+  // A visit the budget cut short is not the table's whole story.
+  if (!stopped && memoUsed < MEMO_LIMIT) memoPut(memoSlot(key), key, first, dirtyCount - dirtyBefore, skipCount - skipsBefore);
+}
+
+function scanEntries<F>(f: F, table: u64, level: u32, first: u64, last: u64): void {
   const spanMask = (<u64>1 << <u64>levelShift(level)) - 1;
   let at = first;
   while (true) {
     const entryLast = at | spanMask;
     const stop = last < entryLast ? last : entryLast;
     const entry = entryAddress(table, at, level);
+    if (reads >= readBudget) {
+      stopped = true;
+      skip(DIRTY_SKIP_WORK_LIMIT, level, entry, at);
+      return;
+    }
+    reads++;
     const ptr = entryPointer(entry);
     // Tables are one 4 KiB page: the rest of this one is unreadable too.
     if (!ptr) { skip(REASON_EXTERNAL, level, entry, at); return; }
     const pte = load<u64>(ptr);
     const kind = classifyEntry(f, pte, level);
-    if (kind == ENTRY_TABLE) scanTable(f, f.tableAddr(pte), level - 1, at, stop);
+    if (kind == ENTRY_TABLE) {
+      scanTable(f, f.tableAddr(pte), level - 1, at, stop);
+      if (stopped) return;
+    }
     else if (kind == ENTRY_LEAF) { if (pte & f.dirtyBit()) dirtyLeaf(f, ptr, pte, entryLast, at, stop); }
     else if (kind == ENTRY_RESERVED) skip(REASON_RESERVED, level, entry, at);
     if (stop == last) return;
@@ -132,6 +284,13 @@ function scanRange<F>(f: F, space: u32, iova: u64, size: u64, pageSize: u64, fla
   clearing = (flags & DIRTY_NO_CLEAR) == 0;
   dirtyCount = 0;
   skipCount = 0;
+  // Without repeating a (page, level), a call reads at most 512 entries of each backed
+  // table page at each level, the partial visits at both ends of the chunk included,
+  // and one more per entry that points at an unreadable page.
+  reads = 0;
+  readBudget = <u64>1024 * <u64>levels * (<u64>physFramesInUse() + 2);
+  stopped = false;
+  memoNewCall();
   const bits = <u32>(chunk >> pageShift);
   memory.fill(bitmapBase, 0, (bits + 7) >> 3);
   // Bits 11:0 of a root are ignored, as the walker ignores them.
@@ -164,3 +323,5 @@ export function dirtySkipReason(): u32 { return skipCount ? skipReason : 0; }
 export function dirtySkipLevel(): u32 { return skipLevel; }
 export function dirtySkipAddr(): u64 { return skipEntry; }
 export function dirtySkipIova(): u64 { return skipInput; }
+/** Entries the last call read (memo replays read none); not (yet) exported by the module. */
+export function dirtyReads(): u64 { return reads; }

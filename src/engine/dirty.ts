@@ -6,9 +6,16 @@ import type { MemoryViews } from './views.js';
 import { codeError, EngineError } from './errors.js';
 import { checkSpace, checkU64 } from './option-checks.js';
 
-/** An entry the scan did not follow: a table page it could not read, or a reserved bit. */
+/**
+ * Skip reason of a core call that stopped at its work budget: the rest of that call's
+ * part of the range was not scanned (docs/wasm-abi.md, readDirty). Only tables that
+ * reach thousands of distinct pages and revisit them in one call get there.
+ */
+export const DIRTY_SKIP_WORK_LIMIT = 16;
+
+/** An entry the scan did not follow: a table page it could not read, a reserved bit, or where the work budget ran out. */
 export interface DirtySkip {
-  /** FaultReason.EXTERNAL (table page not backed) or FaultReason.RESERVED. */
+  /** FaultReason.EXTERNAL (table page not backed), FaultReason.RESERVED, or DIRTY_SKIP_WORK_LIMIT. */
   reason: number;
   level: number;
   /** Host address of the entry. */
