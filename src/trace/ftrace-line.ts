@@ -24,21 +24,64 @@ export interface EventLine {
 // everything up to the last "-<pid>" that is followed by the CPU column.
 // Flags are 4 characters on older kernels and 5 since migrate-disable was
 // added; they never start with a digit, which tells them from a timestamp.
-const EVENT_LINE =
-  /^\s*(.+)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:[^\s\d][^\s]{3,4}\s+)?(\d+(?:\.\d+)?):\s+(?:([A-Za-z_]\w*):)?([A-Za-z_]\w*):\s*(.*)$/;
+//
+// As one regular expression the grammar is
+//
+//   ^\s*(.+)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:[^\s\d][^\s]{3,4}\s+)?(\d+(?:\.\d+)?):\s+(?:([A-Za-z_]\w*):)?([A-Za-z_]\w*):\s*(.*)$
+//
+// but a backtracking engine runs that in time quadratic in the line length where
+// "\s*" and "(.+)", or "\s*" and "(.*)$", can share a run of whitespace (a line of
+// 128 KiB of spaces took 10 s). parseEventLine finds the same match in linear time:
+// it skips the leading whitespace once, tries the "-<pid> ... <event>:" part (which
+// cannot run over another "-<digits>" of the line except in bounded places) at each
+// dash from the last one back, and checks the body's "(.*)$" from precomputed
+// positions of the characters "." does not match (test/trace/linear-text.test.ts
+// holds the regular expression above as the oracle).
+const LEADING_SPACE = /\s*/y;
+const AFTER_TASK =
+  /-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:[^\s\d][^\s]{3,4}\s+)?(\d+(?:\.\d+)?):\s+(?:([A-Za-z_]\w*):)?([A-Za-z_]\w*):/y;
+
+/** The characters a regular expression's "." does not match. */
+function isLineTerminator(code: number): boolean {
+  return code === 0x0a || code === 0x0d || code === 0x2028 || code === 0x2029;
+}
+
+function skipSpace(line: string, from: number): number {
+  LEADING_SPACE.lastIndex = from;
+  LEADING_SPACE.exec(line);
+  return LEADING_SPACE.lastIndex;
+}
 
 export function parseEventLine(line: string): EventLine | undefined {
-  const m = EVENT_LINE.exec(line);
-  if (!m) return undefined;
-  return {
-    task: m[1].trim(),
-    pid: Number(m[2]),
-    cpu: Number(m[3]),
-    timestamp: m[4],
-    system: m[5],
-    event: m[6],
-    body: m[7],
-  };
+  const lead = skipSpace(line, 0);
+  // The task ("(.+)") cannot reach past the first line terminator after the leading
+  // whitespace; the body ("(.*)$") must start after the last one.
+  let taskLimit = lead;
+  while (taskLimit < line.length && !isLineTerminator(line.charCodeAt(taskLimit))) taskLimit++;
+  let lastTerminator = line.length - 1;
+  while (lastTerminator >= 0 && !isLineTerminator(line.charCodeAt(lastTerminator))) lastTerminator--;
+  // Longest task first, as the greedy "(.+)" tries them: a dash after at least one
+  // character of the task, then, when the leading whitespace can give one back to an
+  // empty-looking task, a dash right after it.
+  for (let dash = line.lastIndexOf('-', taskLimit - 1); dash >= lead; dash = line.lastIndexOf('-', dash - 1)) {
+    if (dash === lead && (lead === 0 || isLineTerminator(line.charCodeAt(lead - 1)))) break;
+    AFTER_TASK.lastIndex = dash;
+    const m = AFTER_TASK.exec(line);
+    if (!m) continue;
+    const bodyStart = skipSpace(line, AFTER_TASK.lastIndex);
+    // A line terminator in the body fails every way of matching from this dash.
+    if (bodyStart <= lastTerminator) continue;
+    return {
+      task: line.slice(lead, dash).trim(),
+      pid: Number(m[1]),
+      cpu: Number(m[2]),
+      timestamp: m[3],
+      system: m[4],
+      event: m[5],
+      body: line.slice(bodyStart),
+    };
+  }
+  return undefined;
 }
 
 /** Lines the tools print around the events, which carry no event. */

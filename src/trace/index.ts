@@ -5,6 +5,7 @@
 export * from './records.js';
 export { TraceFormatError, type TraceErrorKind } from './errors.js';
 export type { ByteChunk, ByteSource, ByteDestination, WritableLike } from './io.js';
+export { MAX_TEXT_LINE_LENGTH } from './io.js';
 export * from './binary/index.js';
 export {
   NdjsonTraceReader,

@@ -3,7 +3,9 @@
 // (a Node Readable, a web ReadableStream, any iterable or async iterable); writers a
 // Node-style Writable or a web WritableStream. File paths are the Node entry's
 // (trace/node.ts: fileSource, fileDestination). Nothing here buffers more than one
-// incoming chunk.
+// incoming chunk, and text readers one line (at most MAX_TEXT_LINE_LENGTH) besides.
+
+import { TraceFormatError } from './errors.js';
 
 export type ByteChunk = Uint8Array | string;
 
@@ -86,25 +88,64 @@ export function releaseSource(stream: AsyncIterable<unknown>): void {
   if (typeof destroy === 'function') destroy.call(stream);
 }
 
-/** Yields the lines of a text source with 1-based numbers; CR LF and LF both end a line. */
+/**
+ * Longest line a text reader accepts, in characters (UTF-16 code units, so bytes for
+ * ASCII), line end excluded. Real lines are far shorter (the kernel formats an ftrace
+ * line in one page; NDJSON records are under 200 characters, a header with its metadata
+ * a few KiB); a longer one means the input is not line-oriented text, and holding it
+ * would take memory without end.
+ */
+export const MAX_TEXT_LINE_LENGTH = 4 * 1024 * 1024;
+
+function lineTooLong(lineNumber: number): TraceFormatError {
+  return new TraceFormatError(
+    'invalid-line',
+    `line is longer than ${MAX_TEXT_LINE_LENGTH} characters: not a line-oriented text trace`,
+    { line: lineNumber },
+  );
+}
+
+/**
+ * Yields the lines of a text source with 1-based numbers; CR LF and LF both end a line.
+ * Linear in the input: each chunk is searched for line ends once, and the pieces of a
+ * line that spans chunks are joined once, when it ends. A line longer than
+ * MAX_TEXT_LINE_LENGTH is refused as soon as that much of it has arrived.
+ */
 export async function* textLines(source: ByteSource): AsyncGenerator<[line: string, lineNumber: number]> {
   const stream = openByteSource(source);
   // ignoreBOM keeps a leading byte-order mark in the text, as Node's StringDecoder did.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let partial = '';
+  // The line being read: its pieces from earlier chunks, and their total length.
+  let pieces: string[] = [];
+  let pending = 0;
   let lineNumber = 0;
+  const hold = (piece: string): void => {
+    pieces.push(piece);
+    pending += piece.length;
+    // One character more may still be the CR of a CR LF.
+    if (pending > MAX_TEXT_LINE_LENGTH + 1) throw lineTooLong(lineNumber + 1);
+  };
+  const complete = (last: string): [string, number] => {
+    const line = stripCr(pending === 0 ? last : pieces.join('') + last);
+    pieces = [];
+    pending = 0;
+    if (line.length > MAX_TEXT_LINE_LENGTH) throw lineTooLong(lineNumber + 1);
+    return [line, ++lineNumber];
+  };
   try {
     for await (const chunk of stream) {
-      partial += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       let start = 0;
-      for (let nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n', start)) {
-        yield [stripCr(partial.slice(start, nl)), ++lineNumber];
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        if (pending + nl - start > MAX_TEXT_LINE_LENGTH + 1) throw lineTooLong(lineNumber + 1);
+        yield complete(text.slice(start, nl));
         start = nl + 1;
       }
-      partial = partial.slice(start);
+      if (start < text.length) hold(start === 0 ? text : text.slice(start));
     }
-    partial += decoder.decode();
-    if (partial.length > 0) yield [stripCr(partial), ++lineNumber];
+    const rest = decoder.decode();
+    if (rest.length > 0) hold(rest);
+    if (pending > 0) yield complete('');
   } finally {
     releaseSource(stream);
   }
@@ -114,11 +155,15 @@ function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Splits in-memory text the same way textLines does. */
+/** Splits in-memory text the same way textLines does (the same line length limit included). */
 export function* splitLines(text: string): Generator<[line: string, lineNumber: number]> {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) yield [stripCr(lines[i]), i + 1];
+  for (let i = 0; i < lines.length; i++) {
+    const line = stripCr(lines[i]);
+    if (line.length > MAX_TEXT_LINE_LENGTH) throw lineTooLong(i + 1);
+    yield [line, i + 1];
+  }
 }
 
 const encoder = new TextEncoder();
