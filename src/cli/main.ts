@@ -18,7 +18,7 @@ export function packageVersion(): string {
   throw new Error('iommu-wasm: cannot find the package.json of iommu-wasm');
 }
 
-const EXIT_CODES = '\nExit codes: 0 success; 1 a regression (gate) or a failed check; 2 a usage error (one line that says\nwhat to do); 130 or 143 when interrupted (SIGINT, SIGTERM).';
+const EXIT_CODES = '\nExit codes: 0 success; 1 a regression (gate), a failed check or a command that failed (one line;\n--verbose or IOMMU_WASM_VERBOSE=1 prints the stack); 2 a usage error or a missing optional library (one\nline that says what to do); 130 or 143 when interrupted (SIGINT, SIGTERM).';
 
 /** An action that checks `peers`, then loads its command module and runs the command. */
 function lazy<F extends (...args: never[]) => Promise<void>>(what: string, peers: readonly string[], load: () => Promise<F>) {
