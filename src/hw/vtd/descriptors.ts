@@ -56,21 +56,21 @@ export function decodeDescriptor(words: readonly bigint[], maxAddressMask: numbe
     case DescriptorType.CONTEXT_CACHE: {
       if (g === 0) return refused('context-cache granularity 00 is reserved');
       const granularity = (['global', 'domain', 'device'] as const)[g - 1];
-      return done({ type: 'context-cache', granularity, did, sid: fieldNum(q0, 47, 32), functionMask: fieldNum(q0, 49, 48) });
+      return decoded({ type: 'context-cache', granularity, did, sid: fieldNum(q0, 47, 32), functionMask: fieldNum(q0, 49, 48) });
     }
     case DescriptorType.IOTLB: {
       if (g === 0) return refused('IOTLB granularity 00 is reserved');
       const granularity = (['global', 'domain', 'page'] as const)[g - 1];
       const range = pageRange(q1, maxAddressMask, granularity === 'page');
       if (!range.ok) return range;
-      return done({ type: 'iotlb', granularity, did, ...range.value });
+      return decoded({ type: 'iotlb', granularity, did, ...range.value });
     }
     case DescriptorType.DEVICE_TLB:
-      return done({ type: 'device-tlb', sid: fieldNum(q0, 47, 32), addr: q1 & mask(63, 12), size: bit(q1, 0) });
+      return decoded({ type: 'device-tlb', sid: fieldNum(q0, 47, 32), addr: q1 & mask(63, 12), size: bit(q1, 0) });
     case DescriptorType.INTERRUPT_ENTRY_CACHE:
-      return done({ type: 'interrupt-entry-cache' });
+      return decoded({ type: 'interrupt-entry-cache' });
     case DescriptorType.WAIT:
-      return done({
+      return decoded({
         type: 'wait', interrupt: bit(q0, 4), statusWrite: bit(q0, 5), fence: bit(q0, 6), pageDrain: bit(q0, 7),
         statusData: Number(field(q0, 63, 32)), statusAddr: q1 & mask(63, 2),
       });
@@ -80,29 +80,25 @@ export function decodeDescriptor(words: readonly bigint[], maxAddressMask: numbe
       const granularity = g === 2 ? 'pasid' : 'page';
       const range = pageRange(q1, maxAddressMask, granularity === 'page');
       if (!range.ok) return range;
-      return done({ type: 'p-iotlb', granularity, did, pasid: fieldNum(q0, 51, 32), ...range.value });
+      return decoded({ type: 'p-iotlb', granularity, did, pasid: fieldNum(q0, 51, 32), ...range.value });
     }
     case DescriptorType.PASID_CACHE: {
       if (g === 2) return refused('PASID-cache granularity 10 is reserved');
       const granularity = g === 0 ? 'domain' : g === 1 ? 'pasid' : 'global';
-      return done({ type: 'pasid-cache', granularity, did, pasid: fieldNum(q0, 51, 32) });
+      return decoded({ type: 'pasid-cache', granularity, did, pasid: fieldNum(q0, 51, 32) });
     }
     case DescriptorType.PASID_DEVICE_TLB:
-      return done({
+      return decoded({
         type: 'pasid-device-tlb', sid: fieldNum(q0, 31, 16), pasid: fieldNum(q0, 51, 32), allPasids: bit(q1, 0),
         addr: q1 & mask(63, 12), size: bit(q1, 11),
       });
     default: // PAGE_GROUP_RESPONSE
-      return done({
+      return decoded({
         type: 'page-group-response', rid: fieldNum(q0, 31, 16), pasid: bit(q0, 4) ? fieldNum(q0, 51, 32) : undefined,
         code: fieldNum(q0, 15, 12), lastInGroup: bit(q1, 2), groupIndex: fieldNum(q1, 11, 3),
         privateData: privateData ? upper ?? [0n, 0n] : undefined,
       });
   }
-}
-
-function done(descriptor: Descriptor): DecodeResult {
-  return decoded(descriptor);
 }
 
 /** ADDR/AM/IH of an IOTLB or P_IOTLB descriptor; a page range must fit MAMV and be aligned to its size. */
