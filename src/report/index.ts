@@ -8,6 +8,9 @@ import type { ReportFiles, ReportOptions } from './report.js';
 export { summaryText } from './summary-text.js';
 export * from './sweeps.js';
 export { reportHtml } from './html.js';
+export { environment, commandLine, type Environment } from './environment.js';
+export { toCsv } from './csv.js';
+export { packageVersion } from './package-info.js';
 export type { ReportFiles, ReportOptions } from './report.js';
 
 /** Runs the sweeps on worker threads and writes report.html with SVG and PNG charts to `outDir`. */
