@@ -5,9 +5,12 @@
 // On a shared machine a neighbour's burst lands on one measurement and not the one
 // next to it. So a case runs in rounds — engine, peer, native reference, again — and
 // each side reports its best round (the median of its samples within a round): noise
-// only ever adds time, and every side gets the same number of chances.
+// only ever adds time, and every side gets the same number of chances. Every round's
+// median is kept too: how far the rounds disagree (the spread) says whether the
+// ratio means anything (measurement-quality.ts).
 import { Bench } from 'tinybench';
 import { runNative } from './native/reference.js';
+import { spreadOf, type Spread } from '../src/report/spread.js';
 
 export interface BenchCase {
   name: string;
@@ -39,6 +42,12 @@ export interface CaseResult {
   rmePercent: number;
   /** Rounds the case ran; each side reports its best round. */
   rounds: number;
+  /** Min, median and max over the rounds of each round's median (engine, peer) and of each round's ratio. */
+  spread: { engineNsPerOp: Spread; peerNsPerOp: Spread; speedupVsPeer: Spread };
+  /** The fewest samples either side took in any round. */
+  minSamplesPerRound: number;
+  /** Measuring time per task and round, in ms (--time split between the rounds). */
+  roundMs: number;
   /** The native C reference's median ns/op in its best round, each round right after the engine's (when available). */
   nativeNsPerOp?: number;
   /** Engine time over native time (1.0 = as fast as native C). */
@@ -70,6 +79,9 @@ export async function runCase(c: BenchCase, options: HarnessOptions): Promise<Ca
   let engine = { p50: Infinity, samples: 0, rme: 0 };
   let peerMs = Infinity;
   let nativeNs = Infinity;
+  const engineNs: number[] = [];
+  const peerNs: number[] = [];
+  let minSamples = Infinity;
   for (let round = 0; round < rounds; round++) {
     // The first round warms up for the whole warmup time; later ones only re-warm what
     // the native reference run in between pushed out of the CPU caches.
@@ -81,8 +93,12 @@ export async function runCase(c: BenchCase, options: HarnessOptions): Promise<Ca
     bench.add('peer', c.peer, c.peerBeforeEach ? { beforeEach: c.peerBeforeEach } : {});
     await bench.run();
     const e = medianMs(bench, 'engine');
+    const p = medianMs(bench, 'peer');
     if (e.p50 < engine.p50) engine = e;
-    peerMs = Math.min(peerMs, medianMs(bench, 'peer').p50);
+    peerMs = Math.min(peerMs, p.p50);
+    engineNs.push((e.p50 * 1e6) / c.engineOpsPerIteration);
+    peerNs.push((p.p50 * 1e6) / c.peerOpsPerIteration);
+    minSamples = Math.min(minSamples, e.samples, p.samples);
     const native = c.native && options.native !== false ? runNative(c.native) : null;
     if (native) nativeNs = Math.min(nativeNs, native.nsPerOp);
   }
@@ -101,6 +117,13 @@ export async function runCase(c: BenchCase, options: HarnessOptions): Promise<Ca
     samples: engine.samples,
     rmePercent: engine.rme,
     rounds,
+    spread: {
+      engineNsPerOp: spreadOf(engineNs),
+      peerNsPerOp: spreadOf(peerNs),
+      speedupVsPeer: spreadOf(peerNs.map((ns, i) => ns / engineNs[i]!)),
+    },
+    minSamplesPerRound: minSamples,
+    roundMs: options.time / rounds,
   };
 }
 

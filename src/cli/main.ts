@@ -84,9 +84,10 @@ export async function main(argv: string[]): Promise<void> {
     .description('benchmark the engine against a plain-TypeScript peer in the same process')
     .option('--suite <name>', 'suite to run', 'core')
     .option('--case <names...>', 'only these cases')
-    .option('--time <ms>', 'measuring time per task in milliseconds, split between the rounds (warmup comes on top)', '500')
-    .option('--rounds <n>', 'rounds per case: engine, peer and native reference in turn; each reports its best round', '3')
-    .option('--json', 'print one JSON object per case on stdout')
+    .addOption(new Option('--time <ms>', 'measuring time per task in milliseconds, split between the rounds (warmup comes on top)').argParser(positiveNumber('--time')).default(500))
+    .addOption(new Option('--rounds <n>', 'rounds per case: engine, peer and native reference in turn; each reports its best round, the spread compares them').argParser(integer('--rounds', 1, 1000)).default(3))
+    .addOption(new Option('--format <format>', 'text (table, spread, warnings), json ({ environment, cases }) or csv').choices(['text', 'json', 'csv']))
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .option('--no-native', 'skip the native C reference (compiled with the system C compiler when present)')
     .action(lazy('iommu-wasm bench', PEERS.bench, async () => (await import('./commands/bench.js')).benchCommand));
 
@@ -102,7 +103,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--github-json <file>', 'also write github-action-benchmark customSmallerIsBetter JSON')
     .option('--bmf <file>', 'also write Bencher Metric Format JSON')
     .addOption(new Option('--only <scenarios...>', `only these gate scenarios: ${GATE_SCENARIOS.map((s) => s.name).join(', ')}`).argParser(oneOfEach('gate scenario', GATE_SCENARIOS.map((s) => s.name))))
-    .option('--json', 'print the comparison as JSON')
+    .addOption(new Option('--format <format>', 'text (what moved and the verdict), json ({ environment, passed, thresholds, rows }) or csv (every row)').choices(['text', 'json', 'csv']))
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .action(lazy('iommu-wasm gate', [], async () => (await import('./commands/gate.js')).gateCommand));
 
   program

@@ -5,7 +5,8 @@
 import type { Baseline } from './baseline.js';
 import type { CounterSet } from './scenarios.js';
 
-export type Status = 'ok' | 'regressed' | 'improved' | 'changed' | 'missing' | 'new';
+/** 'too brief': a speed ratio measured too briefly to compare (bench/measurement-quality.ts); never a failure. */
+export type Status = 'ok' | 'regressed' | 'improved' | 'changed' | 'missing' | 'new' | 'too brief';
 
 export interface Row {
   kind: 'counter' | 'speed';
@@ -15,6 +16,8 @@ export interface Row {
   /** Relative change (current / baseline - 1). */
   change: number;
   status: Status;
+  /** Why a 'too brief' row was not compared. */
+  note?: string;
 }
 
 const SMALLER_IS_BETTER = new Set(['misses', 'walks', 'pteReads', 'walkCacheMisses', 'nestedTableMisses', 'stage2Walks', 'iotlbEvictions', 'faults', 'invProbes', 'invSweeps']);
@@ -57,11 +60,15 @@ export function compareCounters(baseline: CounterSet, current: CounterSet, toler
   return rows;
 }
 
-export function compareSpeed(baseline: Record<string, number>, current: Record<string, number>, drop: number): Row[] {
+/** `brief`: cases measured too briefly, with why; their rows say 'too brief' whatever they moved. */
+export function compareSpeed(baseline: Record<string, number>, current: Record<string, number>, drop: number, brief: Record<string, string> = {}): Row[] {
   checkFraction('speed drop', drop);
   return Object.keys(current).map((name) => {
     const bv = baseline[name];
     const cv = current[name]!;
+    if (brief[name] !== undefined) {
+      return { kind: 'speed' as const, name, baseline: bv, current: cv, change: bv === undefined ? NaN : relative(cv, bv), status: 'too brief' as const, note: brief[name] };
+    }
     if (bv === undefined) return { kind: 'speed' as const, name, baseline: bv, current: cv, change: NaN, status: 'new' as const };
     const change = relative(cv, bv);
     const status: Status = change < -drop ? 'regressed' : change > drop ? 'improved' : 'ok';

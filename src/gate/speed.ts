@@ -2,12 +2,18 @@
 // TypeScript peer in one process. The ratio survives a slow or noisy machine far
 // better than an absolute time, so it is what the gate compares.
 import { runSuite } from '../../bench/run-suite.js';
+import { tooBrief } from '../../bench/measurement-quality.js';
+import type { Spread } from '../report/spread.js';
 
 export interface SpeedResult {
   /** Engine speed-up over the peer per case. */
   ratios: Record<string, number>;
   /** Engine ns per op per case (reported, never gated). */
   nsPerOp: Record<string, number>;
+  /** Cases measured too briefly to compare, with why: reported, never gated. */
+  brief?: Record<string, string>;
+  /** Each case's ratio over the rounds. */
+  spread?: Record<string, Spread>;
 }
 
 export async function collectSpeed(timeMs: number, onCase?: (name: string, i: number, total: number) => void): Promise<SpeedResult> {
@@ -16,5 +22,7 @@ export async function collectSpeed(timeMs: number, onCase?: (name: string, i: nu
   return {
     ratios: Object.fromEntries(results.map((r) => [r.name, r.speedupVsPeer])),
     nsPerOp: Object.fromEntries(results.map((r) => [r.name, r.nsPerOp])),
+    brief: Object.fromEntries(results.flatMap((r) => { const why = tooBrief(r); return why ? [[r.name, why]] : []; })),
+    spread: Object.fromEntries(results.map((r) => [r.name, r.spread.speedupVsPeer])),
   };
 }

@@ -43,6 +43,12 @@ describe('bench harness', () => {
     expect(r.speedupVsPeer).toBeCloseTo(r.peerNsPerOp / r.nsPerOp, 6);
     expect(r.counters).toEqual({ lookups: 1 });
     expect(r.nativeNsPerOp).toBeUndefined();
+    // Every round's median is kept: the best round is the spread's minimum, the noisy one its maximum.
+    expect(r.spread.engineNsPerOp.min).toBeCloseTo(r.nsPerOp, 6);
+    expect(r.spread.engineNsPerOp.max).toBeGreaterThan(3 * r.spread.engineNsPerOp.min);
+    expect(r.spread.speedupVsPeer.max).toBeGreaterThan(r.spread.speedupVsPeer.min);
+    expect(r.minSamplesPerRound).toBeGreaterThanOrEqual(16);
+    expect(r.roundMs).toBe(30);
   });
 
   it('one round reports that round', async () => {

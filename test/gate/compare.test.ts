@@ -41,3 +41,12 @@ describe('gate comparison', () => {
     expect(bmf['bench/hit']).toEqual({ latency: { value: 23.5 }, 'speedup-vs-peer': { value: 60 } });
   });
 });
+
+describe('speed ratios measured too briefly', () => {
+  it('are reported as too brief with why, never as a failure, however far they moved', () => {
+    const rows = compareSpeed({ hit: 60, walk4: 30 }, { hit: 5, walk4: 29 }, 0.5, { hit: '3.3 ms per round (< 25)' });
+    expect(rows.map((r) => [r.name, r.status, r.note])).toEqual([['hit', 'too brief', '3.3 ms per round (< 25)'], ['walk4', 'ok', undefined]]);
+    expect(rows[0]!.change).toBeCloseTo(5 / 60 - 1);
+    expect(failures(rows)).toEqual([]);
+  });
+});

@@ -10,6 +10,8 @@ import { compareCounters, compareSpeed, failures, type Row } from '../../gate/co
 import { bencherMetricFormat, githubActionBenchmark } from '../../gate/ci-formats.js';
 import { progressBar } from '../progress.js';
 import { table, fixed } from '../../report/text-table.js';
+import { toCsv } from '../../report/csv.js';
+import { environment } from '../../report/environment.js';
 
 export interface GateOptions {
   baseline: string;
@@ -24,7 +26,9 @@ export interface GateOptions {
   githubJson?: string;
   bmf?: string;
   only?: string[];
+  /** Alias of format json. */
   json?: boolean;
+  format?: 'text' | 'json' | 'csv';
 }
 
 export async function gateCommand(o: GateOptions): Promise<void> {
@@ -70,15 +74,29 @@ export async function gateCommand(o: GateOptions): Promise<void> {
   const onlyCounters = o.only ? Object.fromEntries(Object.entries(base.counters).filter(([k]) => o.only!.includes(k))) : base.counters;
   const rows = [
     ...compareCounters(onlyCounters, counters, thresholds.counterTolerance),
-    ...(speedMode === 'off' ? [] : compareSpeed(base.speed, speed.ratios, thresholds.speedDrop)),
+    ...(speedMode === 'off' ? [] : compareSpeed(base.speed, speed.ratios, thresholds.speedDrop, speed.brief)),
   ];
-  const gated = speedMode === 'gate' ? rows : rows.filter((r) => r.kind === 'counter');
+  const gated = rows.filter((r) => isGated(r, speedMode));
   const failed = failures(gated);
-  if (o.json) {
+  const format = o.format ?? (o.json ? 'json' : 'text');
+  if (format === 'json') {
     const gatedRows = new Set(gated);
-    process.stdout.write(`${JSON.stringify({ passed: failed.length === 0, thresholds, rows: rows.map((r) => ({ ...r, gated: gatedRows.has(r) })) }, null, 2)}\n`);
-  } else process.stdout.write(`${gateReport(rows, speedMode)}\n`);
+    process.stdout.write(`${JSON.stringify({ environment: environment(), passed: failed.length === 0, thresholds, rows: rows.map((r) => ({ ...r, gated: gatedRows.has(r), ...(r.kind === 'speed' && speed.spread?.[r.name] ? { spread: speed.spread[r.name] } : {}) })) }, null, 2)}\n`);
+  } else if (format === 'csv') process.stdout.write(gateCsv(rows, speedMode));
+  else process.stdout.write(`${gateReport(rows, speedMode)}\n`);
   if (failed.length) process.exitCode = 1;
+}
+
+/** Counters are always gated; speed ratios only with --speed gate and when measured long enough. */
+function isGated(r: Row, speedMode: 'gate' | 'report' | 'off'): boolean {
+  if (r.kind === 'counter') return true;
+  return speedMode === 'gate' && r.status !== 'too brief';
+}
+
+/** Every compared row (not only those that moved), one CSV line each. */
+export function gateCsv(rows: Row[], speedMode: 'gate' | 'report' | 'off'): string {
+  return toCsv(['what', 'kind', 'baseline', 'current', 'change', 'status', 'gated', 'note'],
+    rows.map((r) => [r.name, r.kind, r.baseline ?? NaN, r.current ?? NaN, r.change, r.status, isGated(r, speedMode) ? 'yes' : 'no', r.note ?? '']));
 }
 
 /** A status as the table shows it: rows that are reported but not gated never say "regressed". */
@@ -86,6 +104,7 @@ function shownStatus(r: Row, gated: boolean): string {
   if (gated) return r.status;
   if (r.status === 'regressed') return 'slower (reported)';
   if (r.status === 'improved') return 'faster (reported)';
+  if (r.status === 'too brief') return 'too brief (not gated)';
   return r.status === 'ok' ? 'ok' : `${r.status} (reported)`;
 }
 
@@ -95,8 +114,8 @@ function shownStatus(r: Row, gated: boolean): string {
  * the speed rows are reported, not gated: they say "slower (reported)", never "regressed".
  */
 export function gateReport(rows: Row[], speedMode: 'gate' | 'report' | 'off'): string {
-  const isGated = (r: Row) => r.kind === 'counter' || speedMode === 'gate';
-  const failed = failures(rows.filter(isGated));
+  const gated = (r: Row) => isGated(r, speedMode);
+  const failed = failures(rows.filter(gated));
   const moved = rows.filter((r) => r.status !== 'ok' || r.kind === 'speed');
   const speedRows = rows.filter((r) => r.kind === 'speed');
   const lines = [
@@ -106,11 +125,13 @@ export function gateReport(rows: Row[], speedMode: 'gate' | 'report' | 'off'): s
     lines.push('', table(['what', 'kind', 'baseline', 'current', 'change', 'status'], moved.map((r) => [
       r.name, r.kind, r.baseline === undefined ? '-' : fixed(r.baseline, r.kind === 'speed' ? 1 : 0),
       r.current === undefined ? '-' : fixed(r.current, r.kind === 'speed' ? 1 : 0),
-      Number.isFinite(r.change) ? `${r.change >= 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%` : '-', shownStatus(r, isGated(r)),
+      Number.isFinite(r.change) ? `${r.change >= 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%` : '-', shownStatus(r, gated(r)),
     ])));
   }
-  const slower = speedRows.filter((r) => !isGated(r) && r.status === 'regressed').length;
+  const slower = speedRows.filter((r) => !gated(r) && r.status === 'regressed').length;
   if (slower) lines.push('', `${slower} speed ratio(s) slower than the baseline allows (reported, not gated)`);
+  const brief = speedRows.filter((r) => r.status === 'too brief');
+  if (brief.length) lines.push('', ...brief.map((r) => `${r.name}: too brief to compare (${r.note ?? 'measured too briefly'}); not gated: raise --speed-time`));
   if (failed.length) {
     const by = (status: string) => failed.filter((r) => r.status === status).length;
     const parts = [['regressed', by('regressed')], ['changed', by('changed')], ['missing', by('missing')]].filter(([, n]) => n).map(([s, n]) => `${n} ${s}`);
