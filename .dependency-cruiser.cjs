@@ -14,7 +14,7 @@ const LIBRARY = '^src/(engine|iommu|hw|drivers|uapi|selftest|host|oracle)/';
 /** Every kind of npm package dependency-cruiser tells apart. */
 const NPM = ['npm', 'npm-dev', 'npm-peer', 'npm-optional', 'npm-no-pkg', 'npm-unknown'];
 /** The Node-only entries of otherwise browser-safe folders. */
-const NODE_ONLY = '^src/(trace/node|workload/node|workload/replay)[.]ts$';
+const NODE_ONLY = '^src/(trace/node|trace/open-file|workload/node|workload/replay|workload/replay-iommufd-file)[.]ts$';
 
 /** A rule that `from` may import nothing under src/ except the folders in `allowed`. */
 function onlyImports(name, from, allowed, comment) {

@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   const { Argument, Command, CommanderError, Option } = await import('commander');
   const { fraction, integer, oneOfEach, positiveNumber } = await import('./options.js');
   const { geometry, paramOption, setEntry } = await import('./commands/run-options.js');
+  const { sweepAxis } = await import('./commands/replay-options.js');
   const { GATE_SCENARIOS } = await import('../gate/scenarios.js');
   const program = new Command();
   program
@@ -67,16 +68,32 @@ export async function main(argv: string[]): Promise<void> {
     .option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)', integer('--walkers', 1, 32))
     .option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096', paramOption('requestBytes'))
     .option('--set <key=value...>', 'any generator parameter, checked against its declaration (e.g. --set poolBuffers=4096; sizes take K, M, G; run --describe SCENARIO lists them)', setEntry)
-    .option('--record <file>', 'write the operations as a binary trace')
+    .option('--record <file>', 'write the operations as a trace: NDJSON for a name ending in .ndjson or .jsonl, binary otherwise')
+    .addOption(new Option('--record-form <form>', 'the trace form --record writes, whatever the file name').choices(['binary', 'ndjson']))
     .option('--json', 'print the result as JSON on stdout')
     .action(lazy('iommu-wasm run', [], async () => (await import('./commands/run.js')).runCommand));
 
   program
     .command('replay')
-    .description('stream a binary trace back through the engine and print the same summary as run')
-    .argument('<file>', 'binary trace (.iotrace), or Linux ftrace text with --via iommufd')
-    .option('--via <path>', 'engine (default) or iommufd: drive one IOAS with a mock device through the syscall surface')
+    .description('replay a trace (binary, NDJSON or Linux ftrace text, told apart by content) through the engine, on its own machine or a what-if one, and print the same summary as run')
+    .argument('<file>', 'trace file: .iotrace (run --record), NDJSON, or the text of /sys/kernel/tracing/trace with iommu:map/unmap events')
+    .addOption(new Option('--via <path>', 'engine: the engine API (default); iommufd: one IOAS and a mock device through the syscall surface').choices(['engine', 'iommufd']))
+    .option('--iotlb <SETSxWAYS>', 'what-if IOTLB geometry, e.g. 256x4', geometry(true))
+    .option('--walk-cache <SETSxWAYS|off>', 'what-if paging-structure cache geometry', geometry())
+    .option('--nested-cache <SETSxWAYS|off>', 'what-if nested (stage-1 table GPA) cache geometry', geometry())
+    .option('--walkers <n>', 'page walks in flight at once, 1..32', integer('--walkers', 1, 32))
+    .option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096', paramOption('requestBytes'))
+    .addOption(new Option('--page-size <size>', 'what-if page size of the trace\'s maps: 4K (4 KiB pages only) or 2M (whole 2 MiB blocks)').choices(['4K', '2M']))
+    .option('--nested', 'what-if: the trace\'s spaces as stage 1 over a vtd-ss stage 2 (map addresses become guest-physical)')
+    .addOption(new Option('--stage2-page-size <size>', 'guest RAM page size in stage 2 (with --nested; default 4K)').choices(['4K', '2M']))
+    .addOption(new Option('--unmap-invalidation <style>', 'the invalidation added after each ftrace unmap: leaf (default) or all-levels').choices(['leaf', 'all-levels']))
+    .option('--max-map-bytes <n>', 'with --via iommufd: longest map passed to IOMMU_IOAS_MAP (it pins every page); longer ones are refused and counted (default 1 GiB)', integer('--max-map-bytes', 4096))
+    .addOption(new Option('--touch <when>', 'device accesses added after each map: auto (ftrace only, it has no DMA records), map, none').choices(['auto', 'map', 'none']))
+    .option('--sweep <KEY=V1,V2...>', `replay on every combination and print one table; KEY: iotlb, walk-cache, nested-cache, walkers, request-bytes, page-size, stage2-page-size, nested (on,off); repeatable, at most 64 points`, sweepAxis)
+    .option('--strict', 'stop at the first failed record, unreadable ftrace line or lost-events marker (exit 1)')
+    .option('--lenient', 'exit 0 even when records failed, lines were unreadable or events were lost (they are still reported)')
     .option('--json', 'print the result as JSON on stdout')
+    .addHelpText('after', '\nExit 1 when records failed, ftrace lines were unreadable or lost, or the trace is empty (unless --lenient).\nExample: iommu-wasm replay trace.txt --sweep iotlb=16x4,64x4,256x4 --sweep page-size=4K,2M')
     .action(lazy('iommu-wasm replay', [], async () => (await import('./commands/replay.js')).replayCommand));
 
   program

@@ -18,7 +18,10 @@ import { splitLines, textLines, type ByteSource } from './io.js';
 import { TRACE_PERM_MASK, U32_MAX, type TraceHeaderInit, type TraceRecord } from './records.js';
 
 export interface FtraceImportOptions {
-  /** Throw a TraceFormatError at the first malformed line instead of skipping it. */
+  /**
+   * Throw a TraceFormatError at the first malformed line, and at the first
+   * lost-events marker, instead of skipping or counting it.
+   */
   strict?: boolean;
   /** Address space for every record: the events do not say which domain they hit. Default 0. */
   space?: number;
@@ -138,6 +141,7 @@ export class FtraceImporter {
         case 'lost':
           this.stats.ignored.lostNotices++;
           this.stats.lostEvents += kind.events;
+          if (this.strict) throw new TraceFormatError('invalid-line', `the kernel dropped ${kind.events} events here: maps and unmaps may be missing`, { line: lineNumber });
           this.warn(lineNumber, text, `the kernel dropped ${kind.events} events here: maps and unmaps may be missing`);
           break;
         case 'unrecognized':

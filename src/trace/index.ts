@@ -6,6 +6,7 @@ export * from './records.js';
 export { TraceFormatError, type TraceErrorKind } from './errors.js';
 export type { ByteChunk, ByteSource, ByteDestination, WritableLike } from './io.js';
 export { MAX_TEXT_LINE_LENGTH } from './io.js';
+export { DETECT_BYTES, detectTraceForm, type Detection, type TraceForm } from './detect.js';
 export * from './binary/index.js';
 export {
   NdjsonTraceReader,

@@ -9,6 +9,7 @@ import { readNdjsonTrace, writeNdjsonTrace } from './ndjson.js';
 import { importFtrace, type FtraceImport, type FtraceImportOptions } from './ftrace.js';
 
 export * from './index.js';
+export { openTraceFile, type OpenedTrace } from './open-file.js';
 
 /** A file as a trace source for any reader: read in 1 MiB chunks, closed when the reader stops. */
 export function fileSource(path: string): ReadStream {

@@ -16,11 +16,13 @@ function requester(device: number, pasid: number): number {
   return device * 2 ** 21 + (pasid + 1);
 }
 
-export async function createEngine(topology: Topology): Promise<Engine> {
+/** `paBits`: host address bits (the engine's default when absent); a replay of real machines' addresses needs more. */
+export async function createEngine(topology: Topology, host: { paBits?: number } = {}): Promise<Engine> {
   const g = topology.engine;
   return Engine.create({
     iotlb: g.iotlb, walkCache: g.walkCache, nestedTableCache: g.nestedTableCache, physMemBytes: g.physMemBytes,
     ...(g.walkers === undefined ? {} : { walkers: g.walkers }),
+    ...(host.paBits === undefined ? {} : { paBits: host.paBits }),
   });
 }
 

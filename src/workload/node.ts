@@ -8,11 +8,20 @@ import type { RunResult } from './result.js';
 import type { Workload } from './workload.js';
 
 export * from './index.js';
-export { replayTrace, type ReplayOptions } from './replay.js';
+export { replayTrace, ReplayStopped, type ReplayOptions, type ReplayResult, type ReplayReport, type ReplayFailure, type Touch } from './replay.js';
+export { replayMachine, FALLBACK_SPACES, type WhatIf, type ReplayMachine, type ReplayGuest } from './replay-machine.js';
 
 export interface RunOptions extends Omit<CoreRunOptions, 'record'> {
-  /** Write the operations as a binary trace to this file (or stream). */
+  /**
+   * Write the operations as a trace to this file (or stream): NDJSON when `recordForm`
+   * says so or the file name ends in .ndjson or .jsonl, binary otherwise.
+   */
   record?: string | ByteDestination;
+}
+
+/** The trace form a file name asks for. */
+export function recordFormFor(path: string): 'binary' | 'ndjson' {
+  return /\.(ndjson|jsonl)$/i.test(path) ? 'ndjson' : 'binary';
 }
 
 /** Runs a workload on a fresh engine; `record` may name a file. */
@@ -22,8 +31,9 @@ export function runWorkload(workload: Workload, options: RunOptions = {}): Promi
   if (typeof record !== 'string') return runToDestination(workload, { ...rest, record });
   const file = fileDestination(record);
   // A run that fails before its writer opens leaves the file to us.
-  return runToDestination(workload, { ...rest, record: file }).catch((error: unknown) => {
+  return runToDestination(workload, { recordForm: recordFormFor(record), ...rest, record: file }).catch((error: unknown) => {
     file.destroy();
     throw error;
   });
 }
+export { replayFileViaIommufd, type IommufdFileReplay, type IommufdFileReplayOptions } from './replay-iommufd-file.js';

@@ -1,29 +1,34 @@
 // Plays trace records through the iommufd syscall surface instead of the engine API:
-// one fresh System, one IOAS, one mock (self-test) device attached to it, every record
-// turned into what a user-space driver would do (issue 5: an imported ftrace drives an
-// IOAS).
+// one fresh System, one IOAS, one mock (self-test) device attached to it through a
+// domain of the mock's HUGE page-table type, whose aperture is [0, 2^47): IOVAs go
+// where Linux put them (the default mock domain's 16 MiB .. 2 GiB aperture is the
+// self-test's, not a limit of a replay). Every record is turned into what a
+// user-space driver would do:
 //
 //   map        → IOMMU_IOAS_MAP with FIXED_IOVA at the record's IOVA, backed by fresh
 //                process memory of the record's length (one allocation per record,
 //                freed when an unmap removes the whole mapping; an untouched region
 //                costs one range however long it is). A length the process address
-//                space cannot hold is refused before the ioctl, with a note. The record's physical
-//                address cannot be honoured in a simulated process: what is reproduced
-//                is the IOVA layout, not which frames back it. Perms R/W become
-//                IOMMU_IOAS_MAP_READABLE/WRITEABLE.
+//                space cannot hold is refused before the ioctl, with a note. The
+//                record's physical address cannot be honoured in a simulated process:
+//                what is reproduced is the IOVA layout, not which frames back it. Perms
+//                R/W become IOMMU_IOAS_MAP_READABLE/WRITEABLE. With `touch`, the device
+//                then accesses the whole mapping once (a trace without DMA records,
+//                Linux ftrace, would otherwise translate nothing).
 //   unmap      → IOMMU_IOAS_UNMAP of the record's range.
 //   dma        → sys.dma on the mock device (the record's device id and PASID are not
 //                honoured: there is one device, attached at its RID; exec is a read).
 //   invalidate → counted and skipped: iommufd invalidates on unmap itself.
 //
 // A failing ioctl is counted by errno (an unmap of an IOVA never mapped is ENOENT)
-// and the replay goes on. The mock domain's aperture is [MOCK_APERTURE_START,
-// MOCK_APERTURE_LAST] (16 MiB .. 2 GiB): IOVAs of a real trace outside it fail too.
+// and the replay goes on, or with `strict` stops there.
 import type { Counters } from '../engine/counters.js';
 import { Perm } from '../engine/types.js';
 import type { TraceRecord } from '../trace/records.js';
 import { emptyCounts, type RecordCounts } from '../trace/records.js';
-import { IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../iommu/abi/index.js';
+import {
+  IOMMU_HWPT_DATA_SELFTEST, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE, IOMMU_TEST_IOTLB_DEFAULT, IommuHwptSelftest, MOCK_IOMMUPT_HUGE, packStruct,
+} from '../iommu/abi/index.js';
 import { System, type SystemOptions } from '../host/system.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../uapi/mman.js';
 import { errnoName } from '../iommu/errno.js';
@@ -36,7 +41,19 @@ export interface IommufdReplayOptions {
   systemOptions?: SystemOptions;
   /** Largest single sys.dma call; longer DMA records are split. Default 1 MiB. */
   dmaChunkBytes?: number;
+  /** After each successful map, one device access of the whole mapping (write when writable). */
+  touch?: boolean;
+  /** Throw at the first failed ioctl instead of counting it. */
+  strict?: boolean;
+  /**
+   * Longest map record passed to IOMMU_IOAS_MAP (default 1 GiB): the mapping pins
+   * every page of its process memory, so its cost grows with its length; longer
+   * records are refused before the ioctl, counted and noted.
+   */
+  maxMapBytes?: bigint;
 }
+
+export const DEFAULT_MAX_MAP_BYTES = 1n << 30n;
 
 export interface IommufdReplaySummary {
   /** Records seen, by type. */
@@ -49,7 +66,11 @@ export interface IommufdReplaySummary {
   ioctlFailuresByCommand: Record<string, number>;
   /** Maps whose backing memory could not be allocated in the simulated process. */
   userMemoryFailures: number;
+  /** Maps longer than `maxMapBytes`, refused before IOMMU_IOAS_MAP. */
+  tooLong: number;
   dma: { ok: number; faults: number; blocked: number; bytes: number; /** records whose PASID was not honoured */ pasidIgnored: number };
+  /** Device accesses the replay added after maps (`touch`). */
+  touches: number;
   /** Invalidate records, skipped. */
   invalidatesSkipped: number;
   /** Distinct space ids the trace named (all go to the one IOAS). */
@@ -90,9 +111,17 @@ export async function replayViaIommufd(
   const sys = await System.create(options.systemOptions);
   const iommufd = Iommufd.open(sys);
   const ioasId = iommufd.ioasAlloc();
-  const device = new MockSelftest(iommufd).addDevice(ioasId);
+  const selftest = new MockSelftest(iommufd);
+  const device = selftest.addDevice(ioasId);
+  // The device starts on the IOAS's automatic domain; move it to one with the wide aperture.
+  const hwptId = iommufd.hwptAlloc({
+    devId: device.devId, ptId: ioasId, flags: 0, dataType: IOMMU_HWPT_DATA_SELFTEST,
+    data: packStruct(IommuHwptSelftest, { iotlb: IOMMU_TEST_IOTLB_DEFAULT, pagetable_type: MOCK_IOMMUPT_HUGE }),
+  });
+  selftest.replace(device.stdevId, hwptId);
   sys.engine.resetCounters();
   const chunk = options.dmaChunkBytes ?? 1 << 20;
+  const maxMapBytes = options.maxMapBytes ?? DEFAULT_MAX_MAP_BYTES;
   const mappings = new Map<bigint, LiveMapping>();
   const spaces = new Set<number>();
   let unmappedBytes = 0n;
@@ -104,17 +133,38 @@ export async function replayViaIommufd(
     ioctlFailures: {},
     ioctlFailuresByCommand: {},
     userMemoryFailures: 0,
+    tooLong: 0,
     dma: { ok: 0, faults: 0, blocked: 0, bytes: 0, pasidIgnored: 0 },
     invalidatesSkipped: 0,
+    touches: 0,
     spaces: 0,
     notes: [...NOTES],
   };
 
   const failed = (e: unknown): void => {
-    if (!(e instanceof IommufdError)) throw e;
+    if (!(e instanceof IommufdError) || options.strict) throw e;
     s.ioctlFailures[e.code] = (s.ioctlFailures[e.code] ?? 0) + 1;
     const key = `${e.command} ${e.code}`;
     s.ioctlFailuresByCommand[key] = (s.ioctlFailuresByCommand[key] ?? 0) + 1;
+  };
+
+  /** One device access of [iova, iova + length), in chunks; a fault ends it. */
+  const dma = (start: bigint, length: bigint, write: boolean): void => {
+    for (let done = 0n; done < length;) {
+      const n = Number(length - done < BigInt(chunk) ? length - done : BigInt(chunk));
+      const iova = start + done;
+      if (write && zeros.length < n) zeros = new Uint8Array(n);
+      const r = sys.dma(device.devId, write ? { iova, write, data: zeros.subarray(0, n) } : { iova, length: n });
+      if ('fault' in r) {
+        s.dma.faults++;
+        if (r.fault.blocked) s.dma.blocked++;
+        s.dma.bytes += r.fault.done;
+        return;
+      }
+      s.dma.bytes += n;
+      done += BigInt(n);
+    }
+    s.dma.ok++;
   };
 
   for await (const record of records) {
@@ -122,10 +172,22 @@ export async function replayViaIommufd(
     switch (record.type) {
       case 'map': {
         spaces.add(record.space);
+        if (record.length > maxMapBytes) {
+          if (options.strict) throw new RangeError(`map of ${record.length} bytes at IOVA 0x${record.iova.toString(16)} is longer than the replay's limit of ${maxMapBytes} bytes`);
+          s.maps.failed++;
+          if (s.tooLong++ === 0) {
+            s.notes.push(
+              `map of ${record.length} bytes at IOVA 0x${record.iova.toString(16)} is longer than ${maxMapBytes} bytes: IOMMU_IOAS_MAP pins every page ` +
+                'of the memory behind it, so it was refused before the ioctl (raise the limit with maxMapBytes, or replay --max-map-bytes); later such maps are only counted',
+            );
+          }
+          break;
+        }
         // mmap(MAP_ANONYMOUS) of the record's length: one range of untouched pages, so
         // its cost does not grow with the length; what cannot be placed is -errno here.
         const userAddress = sys.mmap(Number(record.length), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
         if (userAddress < 0) {
+          if (options.strict) throw new RangeError(`map of ${record.length} bytes at IOVA 0x${record.iova.toString(16)} does not fit in the simulated process address space (mmap: ${errnoName(userAddress)})`);
           s.maps.failed++;
           if (s.userMemoryFailures++ === 0) {
             s.notes.push(
@@ -141,6 +203,10 @@ export async function replayViaIommufd(
           iommufd.ioasMap({ ioasId, iova: record.iova, userAddress, length: record.length, flags });
           mappings.set(record.iova, { iova: record.iova, length: record.length, userAddress });
           s.maps.ok++;
+          if (options.touch) {
+            s.touches++;
+            dma(record.iova, record.length, (record.perms & Perm.W) !== 0);
+          }
         } catch (e) {
           sys.mem.free(userAddress);
           s.maps.failed++;
@@ -173,25 +239,7 @@ export async function replayViaIommufd(
         break;
       case 'dma': {
         if (record.pasid !== undefined) s.dma.pasidIgnored++;
-        const write = record.access === 'write';
-        let done = 0n;
-        let fault = false;
-        while (done < record.length) {
-          const n = Number(record.length - done < BigInt(chunk) ? record.length - done : BigInt(chunk));
-          const iova = record.iova + done;
-          if (write && zeros.length < n) zeros = new Uint8Array(n);
-          const r = sys.dma(device.devId, write ? { iova, write, data: zeros.subarray(0, n) } : { iova, length: n });
-          if ('fault' in r) {
-            s.dma.faults++;
-            if (r.fault.blocked) s.dma.blocked++;
-            s.dma.bytes += r.fault.done;
-            fault = true;
-            break;
-          }
-          s.dma.bytes += n;
-          done += BigInt(n);
-        }
-        if (!fault) s.dma.ok++;
+        dma(record.iova, record.length, record.access === 'write');
         break;
       }
     }
@@ -214,10 +262,10 @@ export function iommufdSummaryText(summary: IommufdReplaySummary, title: string)
   return [
     title,
     `  records      map ${r.map}, unmap ${r.unmap}, invalidate ${r.invalidate} (skipped), dma ${r.dma}`,
-    `  IOAS_MAP     ok ${summary.maps.ok}, failed ${summary.maps.failed}${summary.userMemoryFailures ? ` (${summary.userMemoryFailures} without process memory)` : ''}`,
+    `  IOAS_MAP     ok ${summary.maps.ok}, failed ${summary.maps.failed}${summary.userMemoryFailures ? ` (${summary.userMemoryFailures} without process memory)` : ''}${summary.tooLong ? ` (${summary.tooLong} longer than the limit)` : ''}`,
     `  IOAS_UNMAP   ok ${summary.unmaps.ok}, failed ${summary.unmaps.failed}, ${summary.unmaps.bytes} bytes unmapped`,
     `  ioctl errors ${kv(summary.ioctlFailuresByCommand)}`,
-    `  DMA          ok ${summary.dma.ok}, faults ${summary.dma.faults} (blocked ${summary.dma.blocked}), ${summary.dma.bytes} bytes`,
+    `  DMA          ok ${summary.dma.ok}, faults ${summary.dma.faults} (blocked ${summary.dma.blocked}), ${summary.dma.bytes} bytes${summary.touches ? ` (${summary.touches} accesses added after maps)` : ''}`,
     `  engine       lookups ${c.lookups}, hits ${c.hits}, misses ${c.misses}, walks ${c.walks}, faults ${c.faults}, invRange ${c.invRange}`,
     ...summary.notes.map((n) => `  note: ${n}`),
   ].join('\n');

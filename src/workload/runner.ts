@@ -1,6 +1,7 @@
 // Runs a workload on a fresh engine, optionally recording every operation into a
-// binary trace, and summarises what the engine counted.
+// trace (binary, or NDJSON for people and diffs), and summarises what the engine counted.
 import { BinaryTraceWriter } from '../trace/binary/index.js';
+import { NdjsonTraceWriter } from '../trace/ndjson.js';
 import type { ByteDestination } from '../trace/io.js';
 import type { JsonValue, TraceHeaderInit } from '../trace/records.js';
 import { createEngine, EngineDriver } from './engine-driver.js';
@@ -15,6 +16,8 @@ export interface RunOptions {
    * from workload/node.ts, or fileDestination from trace/node.ts).
    */
   record?: ByteDestination;
+  /** The trace form `record` gets. Default binary. */
+  recordForm?: 'binary' | 'ndjson';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,7 +39,9 @@ export async function runWorkload(workload: Workload, options: RunOptions = {}):
   const engine = await createEngine(workload.topology);
   const driver = new EngineDriver(engine, workload.topology);
   const recorder = options.record ? new RecordSink(driver) : undefined;
-  const writer = options.record ? await BinaryTraceWriter.open(options.record, traceHeader(workload)) : undefined;
+  const writer = options.record
+    ? await (options.recordForm === 'ndjson' ? NdjsonTraceWriter : BinaryTraceWriter).open(options.record, traceHeader(workload))
+    : undefined;
   const sink: OpSink = recorder ?? driver;
   const counts = new CountingSink(sink);
   const started = performance.now();

@@ -3,7 +3,7 @@
 // scenario's parameters instead.
 import { createScenario, SCENARIOS } from '../../workload/scenarios/index.js';
 import { ParamError } from '../../workload/params.js';
-import { runWorkload } from '../../workload/node.js';
+import { recordFormFor, runWorkload } from '../../workload/node.js';
 import { summaryText } from '../../report/summary-text.js';
 import { progressBar } from '../progress.js';
 import { describeScenario, optionFor, scenarioOverrides, type ScenarioOptions } from './run-options.js';
@@ -11,6 +11,7 @@ import { describeScenario, optionFor, scenarioOverrides, type ScenarioOptions } 
 export interface RunOptions extends ScenarioOptions {
   json?: boolean;
   record?: string;
+  recordForm?: 'binary' | 'ndjson';
   describe?: boolean;
 }
 
@@ -25,6 +26,10 @@ export async function runCommand(scenario: string | undefined, options: RunOptio
     process.stdout.write(`${describeScenario(name, SCENARIOS[name]!.describe)}\n`);
     return;
   }
+  if (options.recordForm && !options.record) {
+    if (command) command.error('error: --record-form needs --record FILE.', { exitCode: 2, code: 'iommu-wasm.usage' });
+    throw new Error('--record-form needs --record FILE.');
+  }
   let workload;
   try {
     workload = createScenario(name, scenarioOverrides(options));
@@ -37,9 +42,10 @@ export async function runCommand(scenario: string | undefined, options: RunOptio
   const progress = progressBar(name);
   const result = await runWorkload(workload, {
     ...(options.record ? { record: options.record } : {}),
+    ...(options.recordForm ? { recordForm: options.recordForm } : {}),
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.stop();
-  const title = `scenario ${name}: ${SCENARIOS[name]!.describe}; IOTLB ${result.config.iotlbEntries as number} entries${options.record ? `; recorded to ${options.record}` : ''}`;
+  const title = `scenario ${name}: ${SCENARIOS[name]!.describe}; IOTLB ${result.config.iotlbEntries as number} entries${options.record ? `; recorded to ${options.record} (${options.recordForm ?? recordFormFor(options.record)})` : ''}`;
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${summaryText(result, title)}\n`);
 }
