@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   await requirePeers('the iommu-wasm command', PEERS.cli);
   const { Argument, Command, CommanderError, Option } = await import('commander');
   const { fraction, integer, oneOfEach, positiveNumber } = await import('./options.js');
+  const { listOf, powersOfTwo } = await import('./list-options.js');
   const { geometry, paramOption, setEntry } = await import('./commands/run-options.js');
   const { sweepAxis } = await import('./commands/replay-options.js');
   const { GATE_SCENARIOS } = await import('../gate/scenarios.js');
@@ -130,6 +131,15 @@ export async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'output directory', 'report')
     .option('--steps <n>', 'base steps per sweep point, >= 1 (NIC points run 10x, dma-stream 30x)', integer('--steps', 1), 1000)
     .option('--threads <n>', 'worker threads, 1 to 256 (default: available parallelism)', integer('--threads', 1, 256))
+    .addOption(new Option('--repeats <n>', 'runs per throughput point, 1 to 100: min/median/max translations/s').argParser(integer('--repeats', 1, 100)).default(3))
+    .addOption(new Option('--workloads <list>', 'workloads of the iotlb and throughput sweeps, comma-separated').argParser(listOf('--workloads', SCENARIO_NAMES)))
+    .addOption(new Option('--iotlb-entries <list>', 'IOTLB sizes, powers of two (each >= --ways), e.g. 16,64,256').argParser(powersOfTwo('--iotlb-entries', 1, 1 << 20)))
+    .addOption(new Option('--ways <n>', 'IOTLB ways of the iotlb sweep, 1 to 64 (default 4)').argParser(integer('--ways', 1, 64)))
+    .addOption(new Option('--page-sizes <list>', 'iotlb sweep: a series per page size (4K,2M) for workloads whose buffers it backs; others are skipped with why').argParser(listOf('--page-sizes', ['4K', '2M'])))
+    .addOption(new Option('--sweeps <list>', 'which sweeps: iotlb,nesting,throughput (default all)').argParser(listOf('--sweeps', ['iotlb', 'nesting', 'throughput'])))
+    .addOption(new Option('--unmap-invalidation <list>', 'a series per style (leaf,all-levels) for workloads that invalidate each unmap (nic-strict, storage-*)').argParser(listOf('--unmap-invalidation', ['leaf', 'all-levels'])))
+    .option('--compare <files...>', 'compare two report.json files (A B) instead of running: every point, its change and whether it exceeds the noise; exit 0')
+    .addOption(new Option('--format <format>', 'with --compare: text, json or csv').choices(['text', 'json', 'csv']))
     .action(lazy('iommu-wasm report', PEERS.report, async () => (await import('./commands/report.js')).reportCommand));
 
   program

@@ -13,8 +13,13 @@ export interface Chart {
 
 const WIDTH = 560;
 const HEIGHT = 320;
+/** Series names carry page size and unmap style ("nic-strict 2M all-levels"): keep legend labels whole. */
+const LEGEND = { labelLimit: 320 };
 
-export function iotlbChart(points: SweepPoint[]): Chart {
+/** "4-way" from the points' configuration, for the axis title. */
+export interface ChartOptions { ways: number }
+
+export function iotlbChart(points: SweepPoint[], o: ChartOptions = { ways: 4 }): Chart {
   return {
     id: 'hit-rate-vs-iotlb',
     title: 'IOTLB hit rate against IOTLB size, per workload',
@@ -23,15 +28,15 @@ export function iotlbChart(points: SweepPoint[]): Chart {
       data: { values: points.filter((p) => p.sweep === 'iotlb').map((p) => ({ workload: p.series, entries: p.x, hitRate: p.hitRate })) },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'entries', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'IOTLB entries (4-way)' },
+        x: { field: 'entries', type: 'quantitative', scale: { type: 'log', base: 2 }, title: `IOTLB entries (${o.ways}-way)` },
         y: { field: 'hitRate', type: 'quantitative', title: 'hit rate', axis: { format: '%' }, scale: { domain: [0, 1] } },
-        color: { field: 'workload', type: 'nominal', title: 'workload' },
+        color: { field: 'workload', type: 'nominal', title: 'workload', legend: LEGEND },
       },
     },
   };
 }
 
-export function missesChart(points: SweepPoint[]): Chart {
+export function missesChart(points: SweepPoint[], o: ChartOptions = { ways: 4 }): Chart {
   return {
     id: 'misses-per-unit',
     title: 'IOTLB misses per packet (NIC workloads) against IOTLB size',
@@ -40,9 +45,9 @@ export function missesChart(points: SweepPoint[]): Chart {
       data: { values: points.filter((p) => p.sweep === 'iotlb' && p.scenario.startsWith('nic')).map((p) => ({ workload: p.series, entries: p.x, misses: p.missesPerUnit })) },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'entries', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'IOTLB entries (4-way)' },
+        x: { field: 'entries', type: 'quantitative', scale: { type: 'log', base: 2 }, title: `IOTLB entries (${o.ways}-way)` },
         y: { field: 'misses', type: 'quantitative', title: 'misses per packet' },
-        color: { field: 'workload', type: 'nominal' },
+        color: { field: 'workload', type: 'nominal', legend: LEGEND },
       },
     },
   };
@@ -64,15 +69,23 @@ export function nestingChart(points: SweepPoint[]): Chart {
 }
 
 export function throughputChart(points: SweepPoint[]): Chart {
+  const mtps = (n: number) => Number((n / 1e6).toFixed(1));
+  const y = { field: 'workload', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } } as const;
   return {
     id: 'throughput',
-    title: 'Translation throughput per workload (engine batches, this machine)',
+    title: 'Translation throughput per workload (engine batches, this machine; median, whiskers min to max)',
     spec: {
       width: WIDTH, height: 260, background: 'white',
-      data: { values: points.filter((p) => p.sweep === 'throughput').map((p) => ({ workload: p.series, mtps: Number((p.engineTranslationsPerSecond / 1e6).toFixed(1)) })) },
+      data: {
+        values: points.filter((p) => p.sweep === 'throughput').map((p) => {
+          const s = p.engineTranslationsPerSecondSpread;
+          return { workload: p.series, mtps: mtps(p.engineTranslationsPerSecond), min: mtps(s?.min ?? p.engineTranslationsPerSecond), max: mtps(s?.max ?? p.engineTranslationsPerSecond) };
+        }),
+      },
       layer: [
-        { mark: 'bar', encoding: { y: { field: 'workload', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } }, x: { field: 'mtps', type: 'quantitative', title: 'million translations per second' } } },
-        { mark: { type: 'text', align: 'left', dx: 3 }, encoding: { y: { field: 'workload', type: 'nominal', sort: null }, x: { field: 'mtps', type: 'quantitative' }, text: { field: 'mtps' } } },
+        { mark: 'bar', encoding: { y, x: { field: 'mtps', type: 'quantitative', title: 'million translations per second' } } },
+        { mark: { type: 'rule', color: '#333' }, encoding: { y, x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' } } },
+        { mark: { type: 'text', align: 'left', dx: 3 }, encoding: { y, x: { field: 'max', type: 'quantitative' }, text: { field: 'mtps' } } },
       ],
     },
   };

@@ -11,7 +11,8 @@ export { reportHtml } from './html.js';
 export { environment, commandLine, type Environment } from './environment.js';
 export { toCsv } from './csv.js';
 export { packageVersion } from './package-info.js';
-export type { ReportFiles, ReportOptions } from './report.js';
+export type { ReportData, ReportFiles, ReportOptions } from './report.js';
+export { spreadOf, relativeSpread, rangesDisjoint, type Spread } from './spread.js';
 
 /** Runs the sweeps on worker threads and writes report.html with SVG and PNG charts to `outDir`. */
 export async function writeReport(options: ReportOptions): Promise<ReportFiles> {
