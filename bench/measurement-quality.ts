@@ -36,7 +36,7 @@ export function caseWarnings(r: Measured): string[] {
   const out: string[] = [];
   const spread = caseSpread(r);
   if (spread > SPREAD_WARNING) {
-    out.push(`warning: ${r.name}: rounds spread ${(spread * 100).toFixed(0)}% (> ${SPREAD_WARNING * 100}%); the ratio may not mean anything on this machine now (more --time or --rounds, a quieter machine)`);
+    out.push(`warning: ${r.name}: rounds spread ${(spread * 100).toFixed(1)}% (> ${SPREAD_WARNING * 100}%); the ratio may not mean anything on this machine now (more --time or --rounds, a quieter machine)`);
   }
   const brief = tooBrief(r);
   if (brief) out.push(`warning: ${r.name}: too brief: ${brief}; raise --time`);

@@ -29,7 +29,7 @@ describe('measurement quality', () => {
   it('warns when the ratio or the engine time spread past 10% of their median', () => {
     const ratio = measured({ spread: { engineNsPerOp: steady, peerNsPerOp: steady, speedupVsPeer: { min: 40, median: 45, max: 50 } } });
     expect(caseSpread(ratio)).toBeCloseTo(10 / 45);
-    expect(caseWarnings(ratio)).toEqual([expect.stringMatching(/^warning: walk4: rounds spread 22% \(> 10%\); the ratio may not mean anything/)]);
+    expect(caseWarnings(ratio)).toEqual([expect.stringMatching(/^warning: walk4: rounds spread 22.2% \(> 10%\); the ratio may not mean anything/)]);
     const engine = measured({ spread: { engineNsPerOp: { min: 10, median: 10.5, max: 12 }, peerNsPerOp: steady, speedupVsPeer: steady } });
     expect(caseWarnings(engine)).toHaveLength(1);
     const justUnder = measured({ spread: { engineNsPerOp: { min: 10, median: 10.5, max: 11 }, peerNsPerOp: steady, speedupVsPeer: steady } });
