@@ -11,6 +11,7 @@ const rows = [
 describe('gate output', () => {
   it('says a brief ratio is too brief and not gated, and passes', () => {
     const text = gateReport(rows, 'gate');
+    expect(text.split('\n')[0]).toBe('1 counters compared, 2 speed ratios (gated; 1 too brief to compare, not gated)');
     expect(text).toMatch(/hit\s+speed\s+60\.0\s+5\.0\s+-91\.7%\s+too brief \(not gated\)/);
     expect(text).toContain('hit: too brief to compare (3.3 ms per round (< 25)); not gated: raise --speed-time');
     expect(text.trimEnd().endsWith('passed')).toBe(true);

@@ -99,6 +99,11 @@ export function gateCsv(rows: Row[], speedMode: 'gate' | 'report' | 'off'): stri
     rows.map((r) => [r.name, r.kind, r.baseline ?? NaN, r.current ?? NaN, r.change, r.status, isGated(r, speedMode) ? 'yes' : 'no', r.note ?? '']));
 }
 
+function tooBriefCount(speedRows: Row[]): string {
+  const n = speedRows.filter((r) => r.status === 'too brief').length;
+  return n ? `; ${n} too brief to compare, not gated` : '';
+}
+
 /** A status as the table shows it: rows that are reported but not gated never say "regressed". */
 function shownStatus(r: Row, gated: boolean): string {
   if (gated) return r.status;
@@ -119,7 +124,7 @@ export function gateReport(rows: Row[], speedMode: 'gate' | 'report' | 'off'): s
   const moved = rows.filter((r) => r.status !== 'ok' || r.kind === 'speed');
   const speedRows = rows.filter((r) => r.kind === 'speed');
   const lines = [
-    `${rows.filter((r) => r.kind === 'counter').length} counters compared, ${speedRows.length} speed ratios (${speedMode === 'gate' ? 'gated' : speedMode === 'off' ? 'off' : 'reported, not gated'})`,
+    `${rows.filter((r) => r.kind === 'counter').length} counters compared, ${speedRows.length} speed ratios (${speedMode === 'gate' ? 'gated' : speedMode === 'off' ? 'off' : 'reported, not gated'}${tooBriefCount(speedRows)})`,
   ];
   if (moved.length) {
     lines.push('', table(['what', 'kind', 'baseline', 'current', 'change', 'status'], moved.map((r) => [
