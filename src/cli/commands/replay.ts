@@ -111,7 +111,10 @@ async function sweepCommand(file: string, options: ReplayCommandOptions): Promis
       fixed(r.pteReadsPerTranslation, 4), fixed(r.pteReadsPerWalk, 2), String(r.faults), String(r.replay.failed),
     ]);
     const header = `replay sweep of ${file} (${first.replay.form}, ${first.scenario}): ${results.length} machines, ${first.replay.records} records each`;
-    process.stdout.write(`${header}\n\n${table(['machine', 'translations', 'hit rate', `misses/${first.unit}`, 'walks/transl.', 'reads/transl.', 'reads/walk', 'faults', 'failed'], rows)}\n${replayNotes(first)}\n`);
+    // Notes that hold for every machine (a what-if's own note would mislabel the others).
+    const common = first.replay.notes.filter((n) => results.every(({ result }) => result.replay.notes.includes(n)));
+    const notes = replayNotes({ ...first, replay: { ...first.replay, notes: common } });
+    process.stdout.write(`${header}\n\n${table(['machine', 'translations', 'hit rate', `misses/${first.unit}`, 'walks/transl.', 'reads/transl.', 'reads/walk', 'faults', 'failed'], rows)}\n${notes}\n`);
   }
   // Every point read the same trace: its lines and lost events are the first point's.
   const worst = results.reduce<Problems>((p, { result }) => {
