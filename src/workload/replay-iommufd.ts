@@ -2,7 +2,9 @@
 // one fresh System, one IOAS, one mock (self-test) device attached to it through a
 // domain of the mock's HUGE page-table type, whose aperture is [0, 2^47): IOVAs go
 // where Linux put them (the default mock domain's 16 MiB .. 2 GiB aperture is the
-// self-test's, not a limit of a replay). Every record is turned into what a
+// self-test's, not a limit of a replay; Linux's 64-bit IOVAs on a 48-bit domain can
+// lie in [2^47, 2^48), which this domain refuses with a counted EINVAL: the engine
+// replay, on a 4-level x86-64 space, takes them). Every record is turned into what a
 // user-space driver would do:
 //
 //   map        → IOMMU_IOAS_MAP with FIXED_IOVA at the record's IOVA, backed by fresh

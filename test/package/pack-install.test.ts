@@ -186,7 +186,13 @@ describe.skipIf(!HAVE_NPM)('the packed package, installed without dev dependenci
 
   it('benchmarks once tinybench is installed (the native reference source ships with it)', () => {
     ok(run(app, 'npm', ['install', '--omit=dev', '--no-audit', '--no-fund', `tinybench@${pkg.peerDependencies.tinybench}`], 180_000), 'npm install tinybench');
-    const cases = JSON.parse(ok(run(app, 'npx', ['--no-install', 'iommu-wasm', 'bench', '--case', 'hit', '--time', '50', '--rounds', '1', '--json']), 'iommu-wasm bench')) as { name: string; nsPerOp: number; speedupVsPeer: number }[];
+    const out = JSON.parse(ok(run(app, 'npx', ['--no-install', 'iommu-wasm', 'bench', '--case', 'hit', '--time', '50', '--rounds', '1', '--json']), 'iommu-wasm bench')) as {
+      environment: { tool: string; version: string; node: string };
+      cases: { name: string; nsPerOp: number; speedupVsPeer: number }[];
+    };
+    // The installed copy names itself and its Node (not in a git checkout: no commit).
+    expect(out.environment).toMatchObject({ tool: 'iommu-wasm', version: pkg.version, node: process.version });
+    const cases = out.cases;
     expect(cases.map((c) => c.name)).toEqual(['hit']);
     expect(cases[0]!.nsPerOp).toBeGreaterThan(0);
     expect(cases[0]!.speedupVsPeer).toBeGreaterThan(1);
