@@ -1,22 +1,11 @@
 // The `iommu-wasm` command line. Its libraries (commander, cli-progress, and per
 // command the report's and the benchmarks') are optional peer dependencies: they are
 // checked, then loaded, only when a command runs (src/peers/optional-peers.ts).
-import { readFileSync } from 'node:fs';
 import { PEERS, requirePeers } from '../peers/optional-peers.js';
+import { packageVersion } from '../report/package-info.js';
 import { SCENARIO_NAMES } from '../workload/scenarios/index.js';
 
-/** The version in this package's package.json (two folders up from src/cli/, three from dist/src/cli/). */
-export function packageVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'iommu-wasm' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error('iommu-wasm: cannot find the package.json of iommu-wasm');
-}
+export { packageVersion };
 
 const EXIT_CODES = '\nExit codes: 0 success; 1 a regression (gate), a failed check or a command that failed (one line;\n--verbose or IOMMU_WASM_VERBOSE=1 prints the stack); 2 a usage error or a missing optional library (one\nline that says what to do); 130 or 143 when interrupted (SIGINT, SIGTERM).';
 
@@ -71,7 +60,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--set <key=value...>', 'any generator parameter, checked against its declaration (e.g. --set poolBuffers=4096; sizes take K, M, G; run --describe SCENARIO lists them)', setEntry)
     .option('--record <file>', 'write the operations as a trace: NDJSON for a name ending in .ndjson or .jsonl, binary otherwise')
     .addOption(new Option('--record-form <form>', 'the trace form --record writes, whatever the file name').choices(['binary', 'ndjson']))
-    .option('--json', 'print the result as JSON on stdout')
+    .addOption(new Option('--format <format>', 'text (summary table), json (the result with its environment) or csv (metric,value per field)').choices(['text', 'json', 'csv']))
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .action(lazy('iommu-wasm run', [], async () => (await import('./commands/run.js')).runCommand));
 
   program
@@ -93,7 +83,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--sweep <KEY=V1,V2...>', `replay on every combination and print one table; KEY: iotlb, walk-cache, nested-cache, walkers, request-bytes, page-size, stage2-page-size, nested (on,off); repeatable, at most 64 points`, sweepAxis)
     .option('--strict', 'stop at the first failed record, unreadable ftrace line or lost-events marker (exit 1)')
     .option('--lenient', 'exit 0 even when records failed, lines were unreadable or events were lost (they are still reported)')
-    .option('--json', 'print the result as JSON on stdout')
+    .addOption(new Option('--format <format>', 'text, json (with the environment) or csv (metric,value; with --sweep a row per machine)').choices(['text', 'json', 'csv']))
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .addHelpText('after', '\nExit 1 when records failed, ftrace lines were unreadable or lost, or the trace is empty (unless --lenient).\nExample: iommu-wasm replay trace.txt --sweep iotlb=16x4,64x4,256x4 --sweep page-size=4K,2M')
     .action(lazy('iommu-wasm replay', [], async () => (await import('./commands/replay.js')).replayCommand));
 
@@ -140,7 +131,12 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--unmap-invalidation <list>', 'a series per style (leaf,all-levels) for workloads that invalidate each unmap (nic-strict, storage-*)').argParser(listOf('--unmap-invalidation', ['leaf', 'all-levels'])))
     .option('--compare <files...>', 'compare two report.json files (A B) instead of running: every point, its change and whether it exceeds the noise; exit 0')
     .addOption(new Option('--format <format>', 'with --compare: text, json or csv').choices(['text', 'json', 'csv']))
-    .action(lazy('iommu-wasm report', PEERS.report, async () => (await import('./commands/report.js')).reportCommand));
+    // --compare reads two JSON files: it needs none of the chart and worker libraries.
+    .action(async (options: { compare?: string[] }, command: unknown) => {
+      await requirePeers('iommu-wasm report', options.compare ? [] : PEERS.report);
+      const { reportCommand } = await import('./commands/report.js');
+      await reportCommand(options as Parameters<typeof reportCommand>[0], command as Parameters<typeof reportCommand>[1]);
+    });
 
   program
     .command('demo')

@@ -20,3 +20,4 @@ export async function writeReport(options: ReportOptions): Promise<ReportFiles> 
   const report = await import('./report.js');
   return report.writeReport(options);
 }
+export { flatten, resultCsv, resultsCsv } from './result-csv.js';

@@ -25,9 +25,20 @@ describe('iommu-wasm replay', () => {
     expect(r.status).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => /^iotlb=/.test(l));
     expect(rows.map((l) => l.split(/\s{2,}/)[0])).toEqual(['iotlb=16x4 page-size=4K', 'iotlb=16x4 page-size=2M', 'iotlb=256x4 page-size=4K', 'iotlb=256x4 page-size=2M']);
-    const json = JSON.parse((await cli('replay', trace, '--sweep', 'iotlb=16x4,256x4', '--json')).stdout) as { point: string; hitRate: number }[];
-    expect(json.map((p) => p.point)).toEqual(['iotlb=16x4', 'iotlb=256x4']);
-    expect(json[1]!.hitRate).toBeGreaterThan(json[0]!.hitRate);
+    const json = JSON.parse((await cli('replay', trace, '--sweep', 'iotlb=16x4,256x4', '--json')).stdout) as {
+      environment: { tool: string; node: string }; trace: string; points: { point: string; hitRate: number }[];
+    };
+    expect(json.environment).toMatchObject({ tool: 'iommu-wasm', node: process.version });
+    expect(json.trace).toBe(trace);
+    expect(json.points.map((p) => p.point)).toEqual(['iotlb=16x4', 'iotlb=256x4']);
+    expect(json.points[1]!.hitRate).toBeGreaterThan(json.points[0]!.hitRate);
+    // CSV: a row per machine, the full-precision numbers of the JSON.
+    const csv = (await cli('replay', trace, '--sweep', 'iotlb=16x4,256x4', '--format', 'csv')).stdout.trimEnd().split('\r\n');
+    expect(csv).toHaveLength(3);
+    const header = csv[0]!.split(',');
+    expect(header.slice(0, 3)).toEqual(['machine', 'scenario', 'unit']);
+    const hitRate = header.indexOf('hitRate');
+    expect(csv.slice(1).map((row) => Number(row.split(',')[hitRate]))).toEqual(json.points.map((p) => p.hitRate));
   });
 
   it('a what-if option changes the machine and says so in the title', async () => {
@@ -59,6 +70,7 @@ describe('iommu-wasm replay', () => {
     [['--stage2-page-size', '2M'], /only with --nested/],
     [['--max-map-bytes', '8192'], /applies to --via iommufd/],
     [['--page-size', '1G'], /Allowed choices are 4K, 2M/],
+    [['--json', '--format', 'csv'], /cannot be used with option '--format/],
   ])('%j is a usage error: one line, exit 2', async (args, message) => {
     const r = await cli('replay', trace, ...args);
     expect(r.status).toBe(2);
@@ -86,6 +98,9 @@ describe('iommu-wasm run --record', () => {
     const replay = await cli('replay', other, '--json');
     expect(replay.status).toBe(0);
     expect((JSON.parse(replay.stdout) as { replay: { form: string } }).replay.form).toBe('ndjson');
+    const csv = (await cli('run', 'sva', '--steps', '50', '--format', 'csv')).stdout.split('\r\n');
+    expect(csv[0]).toBe('metric,value');
+    expect(csv).toContain('counters.walks,' + String((JSON.parse((await cli('run', 'sva', '--steps', '50', '--json')).stdout) as { counters: { walks: number } }).counters.walks));
     const usage = await cli('run', 'sva', '--record-form', 'ndjson');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/--record-form needs --record FILE/);

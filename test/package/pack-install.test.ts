@@ -179,6 +179,12 @@ describe.skipIf(!HAVE_NPM)('the packed package, installed without dev dependenci
     const report = run(app, 'npx', ['--no-install', 'iommu-wasm', 'report', '--out', 'report']);
     expect(report.status).toBe(2);
     expect(report.stderr.trim()).toBe('iommu-wasm report needs vega, vega-lite, @resvg/resvg-js and piscina, not installed (optional peer dependencies of iommu-wasm): npm i vega vega-lite @resvg/resvg-js piscina');
+    // Comparing two report.json files needs none of the report's chart libraries.
+    const point = { sweep: 'iotlb', series: 'sva', scenario: 'sva', x: 64, hitRate: 0.5, missesPerUnit: 1, pteReadsPerTranslation: 1, pteReadsPerWalk: 4, engineTranslationsPerSecond: 1e7, translationsPerSecond: 1e6 };
+    writeFileSync(join(app, 'a.json'), JSON.stringify({ command: 'a', points: [point] }));
+    writeFileSync(join(app, 'b.json'), JSON.stringify({ command: 'b', points: [{ ...point, hitRate: 0.75 }] }));
+    const compared = ok(run(app, 'npx', ['--no-install', 'iommu-wasm', 'report', '--compare', 'a.json', 'b.json', '--format', 'csv']), 'report --compare');
+    expect(compared).toMatch(/hitRate,0\.5,0\.75/);
     const bench = run(app, 'npx', ['--no-install', 'iommu-wasm', 'bench']);
     expect(bench.status).toBe(2);
     expect(bench.stderr.trim()).toBe('iommu-wasm bench needs tinybench, not installed (optional peer dependency of iommu-wasm): npm i tinybench');

@@ -9,7 +9,9 @@ import { geometry, paramOption } from './run-options.js';
 
 export interface ReplayCommandOptions {
   via?: 'engine' | 'iommufd';
+  /** Alias of format json. */
   json?: boolean;
+  format?: 'text' | 'json' | 'csv';
   iotlb?: CacheGeometry;
   walkCache?: CacheGeometry | false;
   nestedCache?: CacheGeometry | false;

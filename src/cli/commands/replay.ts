@@ -10,6 +10,8 @@
 import { replayTrace, type ReplayOptions, type ReplayResult } from '../../workload/replay.js';
 import { iommufdSummaryText, replayFileViaIommufd, type IommufdFileReplay } from '../../workload/replay-iommufd-file.js';
 import { summaryText } from '../../report/summary-text.js';
+import { environment } from '../../report/environment.js';
+import { resultCsv, resultsCsv } from '../../report/result-csv.js';
 import { fixed, percent, table } from '../../report/text-table.js';
 import { progressBar } from '../progress.js';
 import { ENGINE_ONLY, replayOptions, sweepPoints, type ReplayCommandOptions } from './replay-options.js';
@@ -39,8 +41,17 @@ export async function replayCommand(file: string, options: ReplayCommandOptions,
   const progress = progressBar('replay');
   const result = await replayTrace(file, { ...replayOptions(options), onProgress: (done, total) => progress.update(done, total) }).finally(() => progress.stop());
   const title = `replay of ${file} (${result.replay.form}, ${result.scenario}); IOTLB ${result.config.iotlbEntries as number} entries${whatIfText(result)}`;
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${summaryText(result, title)}\n${replayNotes(result)}\n`);
+  const format = formatOf(options);
+  process.stdout.write(
+    format === 'json' ? `${JSON.stringify({ environment: environment(), ...result }, null, 2)}\n`
+      : format === 'csv' ? resultCsv(result)
+        : `${summaryText(result, title)}\n${replayNotes(result)}\n`,
+  );
   judge(problemsOf(result), options);
+}
+
+function formatOf(o: ReplayCommandOptions): 'text' | 'json' | 'csv' {
+  return o.format ?? (o.json ? 'json' : 'text');
 }
 
 function whatIfText(r: ReplayResult): string {
@@ -102,8 +113,11 @@ async function sweepCommand(file: string, options: ReplayCommandOptions): Promis
   } finally {
     progress.stop();
   }
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(results.map(({ label, result }) => ({ point: label, ...result })), null, 2)}\n`);
+  const format = formatOf(options);
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify({ environment: environment(), trace: file, points: results.map(({ label, result }) => ({ point: label, ...result })) }, null, 2)}\n`);
+  } else if (format === 'csv') {
+    process.stdout.write(resultsCsv('machine', results));
   } else {
     const first = results[0]!.result;
     const rows = results.map(({ label, result: r }) => [
@@ -132,7 +146,13 @@ async function replayIommufdCommand(file: string, options: ReplayCommandOptions)
   });
   const { summary } = replay;
   const title = `replay of ${file} via iommufd (${replay.form}): one IOAS, one mock device on a domain with a 47-bit aperture`;
-  process.stdout.write(options.json ? `${JSON.stringify({ file, form: replay.form, ftrace: replay.ftrace, ...summary }, null, 2)}\n` : `${iommufdSummaryText(summary, title)}\n`);
+  const format = formatOf(options);
+  const data = { file, form: replay.form, ftrace: replay.ftrace, ...summary };
+  process.stdout.write(
+    format === 'json' ? `${JSON.stringify({ environment: environment(), ...data }, null, 2)}\n`
+      : format === 'csv' ? resultCsv(data)
+        : `${iommufdSummaryText(summary, title)}\n`,
+  );
   judge({
     failed: summary.maps.failed + summary.unmaps.failed,
     malformed: replay.ftrace?.malformed ?? 0,

@@ -1,7 +1,6 @@
 // `iommu-wasm report`: sweeps on worker threads, then an HTML page with SVG and PNG
 // charts, report.json and a CSV per table. `--compare A B` instead reads two
 // report.json files and prints what changed beyond the noise.
-import { writeReport } from '../../report/report.js';
 import { commandLine } from '../../report/environment.js';
 import type { PageSize, SweepName, UnmapInvalidation } from '../../report/sweeps.js';
 import { progressBar } from '../progress.js';
@@ -40,6 +39,8 @@ export async function reportCommand(o: ReportCommandOptions, command?: UsageErro
   const small = o.iotlbEntries?.filter((n) => n < ways || (n / ways & (n / ways - 1)) !== 0);
   if (small?.length) usage(`--iotlb-entries ${small.join(',')}: each must be --ways (${ways}) times a power of two, e.g. ${ways * 4},${ways * 16}`);
   const progress = progressBar('report');
+  // The charts' libraries load only here: --compare needs none of them.
+  const { writeReport } = await import('../../report/report.js');
   const files = await writeReport({
     outDir: o.out,
     steps: o.steps,

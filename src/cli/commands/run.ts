@@ -5,11 +5,15 @@ import { createScenario, SCENARIOS } from '../../workload/scenarios/index.js';
 import { ParamError } from '../../workload/params.js';
 import { recordFormFor, runWorkload } from '../../workload/node.js';
 import { summaryText } from '../../report/summary-text.js';
+import { environment } from '../../report/environment.js';
+import { resultCsv } from '../../report/result-csv.js';
 import { progressBar } from '../progress.js';
 import { describeScenario, optionFor, scenarioOverrides, type ScenarioOptions } from './run-options.js';
 
 export interface RunOptions extends ScenarioOptions {
+  /** Alias of format json. */
   json?: boolean;
+  format?: 'text' | 'json' | 'csv';
   record?: string;
   recordForm?: 'binary' | 'ndjson';
   describe?: boolean;
@@ -47,5 +51,10 @@ export async function runCommand(scenario: string | undefined, options: RunOptio
   });
   progress.stop();
   const title = `scenario ${name}: ${SCENARIOS[name]!.describe}; IOTLB ${result.config.iotlbEntries as number} entries${options.record ? `; recorded to ${options.record} (${options.recordForm ?? recordFormFor(options.record)})` : ''}`;
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${summaryText(result, title)}\n`);
+  const format = options.format ?? (options.json ? 'json' : 'text');
+  process.stdout.write(
+    format === 'json' ? `${JSON.stringify({ environment: environment(), ...result }, null, 2)}\n`
+      : format === 'csv' ? resultCsv(result)
+        : `${summaryText(result, title)}\n`,
+  );
 }
