@@ -9,6 +9,28 @@ export { packageVersion };
 
 const EXIT_CODES = '\nExit codes: 0 success; 1 a regression (gate), a failed check or a command that failed (one line;\n--verbose or IOMMU_WASM_VERBOSE=1 prints the stack); 2 a usage error or a missing optional library (one\nline that says what to do); 130 or 143 when interrupted (SIGINT, SIGTERM).';
 
+/**
+ * The machine options `run` and `replay` share, with the same parsers (`what` prefixes
+ * their help: replay's change a recorded machine). Loaded parsers are passed in
+ * because they need commander, which is checked first.
+ */
+function machineOptionsAdder(parsers: {
+  Option: typeof import('commander').Option;
+  geometry: (required?: boolean) => (value: string) => unknown;
+  integer: (what: string, min: number, max?: number) => (value: string) => number;
+  paramOption: (param: 'requestBytes') => (value: string) => number;
+}) {
+  const { Option, geometry, integer, paramOption } = parsers;
+  return (command: import('commander').Command, what: string): void => {
+    command
+      .addOption(new Option('--iotlb <SETSxWAYS>', `${what}IOTLB geometry, e.g. 64x4 (sets a power of two, ways 1..64)`).argParser(geometry(true)))
+      .addOption(new Option('--walk-cache <SETSxWAYS|off>', `${what}paging-structure cache geometry`).argParser(geometry()))
+      .addOption(new Option('--nested-cache <SETSxWAYS|off>', `${what}nested (stage-1 table GPA) cache geometry`).argParser(geometry()))
+      .addOption(new Option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)').argParser(integer('--walkers', 1, 32)))
+      .addOption(new Option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096').argParser(paramOption('requestBytes')));
+  };
+}
+
 /** An action that checks `peers`, then loads its command module and runs the command. */
 function lazy<F extends (...args: never[]) => Promise<void>>(what: string, peers: readonly string[], load: () => Promise<F>) {
   return async (...args: Parameters<F>): Promise<void> => {
@@ -28,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
   const { listOf, powersOfTwo } = await import('./list-options.js');
   const { geometry, paramOption, setEntry } = await import('./commands/run-options.js');
   const { sweepAxis } = await import('./commands/replay-options.js');
+  const addMachineOptions = machineOptionsAdder({ Option, geometry, integer, paramOption });
   const { GATE_SCENARIOS } = await import('../gate/scenarios.js');
   const program = new Command();
   program
@@ -40,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError(false)
     .addHelpText('after', EXIT_CODES);
 
-  program
+  const run = program
     .command('run')
     .description('run a built-in scenario (default: dma-stream) and print throughput, hit rates, walks and page-table reads')
     .addArgument(new Argument('[scenario]', 'scenario name').choices(SCENARIO_NAMES).default('dma-stream'))
@@ -51,12 +74,9 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--page-size <size>', 'data buffer page size (refused by scenarios whose buffers it does not back)').choices(['4K', '2M']))
     .option('--nested', 'run the device domain inside a guest: x86-64 stage 1 over vtd-ss stage 2')
     .addOption(new Option('--stage2-page-size <size>', 'guest RAM page size in stage 2 (with --nested)').choices(['4K', '2M']))
-    .addOption(new Option('--unmap-invalidation <style>', 'after unmap: leaf (VT-d leaf-only hint, walk caches kept) or all-levels (AMD PDE, drops walk caches)').choices(['leaf', 'all-levels']))
-    .option('--iotlb <SETSxWAYS>', 'IOTLB geometry, e.g. 64x4 (sets a power of two, ways 1..64)', geometry(true))
-    .option('--walk-cache <SETSxWAYS|off>', 'paging-structure cache geometry', geometry())
-    .option('--nested-cache <SETSxWAYS|off>', 'nested (stage-1 table GPA) cache geometry', geometry())
-    .option('--walkers <n>', 'page walks in flight at once, 1..32 (default 24)', integer('--walkers', 1, 32))
-    .option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096', paramOption('requestBytes'))
+    .addOption(new Option('--unmap-invalidation <style>', 'after unmap: leaf (VT-d leaf-only hint, walk caches kept) or all-levels (AMD PDE, drops walk caches)').choices(['leaf', 'all-levels']));
+  addMachineOptions(run, '');
+  run
     .option('--set <key=value...>', 'any generator parameter, checked against its declaration (e.g. --set poolBuffers=4096; sizes take K, M, G; run --describe SCENARIO lists them)', setEntry)
     .option('--record <file>', 'write the operations as a trace: NDJSON for a name ending in .ndjson or .jsonl, binary otherwise')
     .addOption(new Option('--record-form <form>', 'the trace form --record writes, whatever the file name').choices(['binary', 'ndjson']))
@@ -64,16 +84,13 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .action(lazy('iommu-wasm run', [], async () => (await import('./commands/run.js')).runCommand));
 
-  program
+  const replay = program
     .command('replay')
     .description('replay a trace (binary, NDJSON or Linux ftrace text, told apart by content) through the engine, on its own machine or a what-if one, and print the same summary as run')
     .argument('<file>', 'trace file: .iotrace (run --record), NDJSON, or the text of /sys/kernel/tracing/trace with iommu:map/unmap events')
-    .addOption(new Option('--via <path>', 'engine: the engine API (default); iommufd: one IOAS and a mock device through the syscall surface').choices(['engine', 'iommufd']))
-    .option('--iotlb <SETSxWAYS>', 'what-if IOTLB geometry, e.g. 256x4', geometry(true))
-    .option('--walk-cache <SETSxWAYS|off>', 'what-if paging-structure cache geometry', geometry())
-    .option('--nested-cache <SETSxWAYS|off>', 'what-if nested (stage-1 table GPA) cache geometry', geometry())
-    .option('--walkers <n>', 'page walks in flight at once, 1..32', integer('--walkers', 1, 32))
-    .option('--request-bytes <n>', 'bytes per translation request: a power of two from 1 to 4096', paramOption('requestBytes'))
+    .addOption(new Option('--via <path>', 'engine: the engine API (default); iommufd: one IOAS and a mock device through the syscall surface').choices(['engine', 'iommufd']));
+  addMachineOptions(replay, 'what-if ');
+  replay
     .addOption(new Option('--page-size <size>', 'what-if page size of the trace\'s maps: 4K (4 KiB pages only) or 2M (whole 2 MiB blocks)').choices(['4K', '2M']))
     .option('--nested', 'what-if: the trace\'s spaces as stage 1 over a vtd-ss stage 2 (map addresses become guest-physical)')
     .addOption(new Option('--stage2-page-size <size>', 'guest RAM page size in stage 2 (with --nested; default 4K)').choices(['4K', '2M']))
