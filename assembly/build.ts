@@ -7,7 +7,6 @@
 import { paBits } from './layout';
 import { spaceAt, S_LEVELS, S_ROOT, S_ALLOCATOR, S_PARENT } from './spaces';
 import { allocTable, freeTable, tableOwned, hostFrameFor, allocFailure, NO_PAGE, ALLOC_NO_RECORDS } from './allocators';
-import { levelShift } from './formats/common';
 import { count, C_PAGES_SPLIT } from './counters';
 
 export const BUILD_OK: i32 = 0;
@@ -41,7 +40,7 @@ let unmapBadTable = false;
 function leafLevelFor<F>(f: F, iova: u64, pa: u64, remaining: u64, levels: u32): u32 {
   let level: u32 = levels - 1;
   while (level > 0) {
-    const span = <u64>1 << <u64>levelShift(level);
+    const span = <u64>1 << <u64>f.levelShift(level);
     if (f.canLeaf(level) && ((iova | pa) & (span - 1)) == 0 && remaining >= span) break;
     level--;
   }
@@ -57,7 +56,7 @@ function mapPage<F>(f: F, space: u32, iova: u64, pa: u64, leafLevel: u32, perms:
   while (true) {
     const frame = hostFrameFor(tableSpace, table);
     if (!frame) return BUILD_NO_MEMORY;
-    const slot = frame + (<usize>((iova >> <u64>levelShift(level)) & 511) << 3);
+    const slot = frame + (<usize>f.index(iova, level) << 3);
     const pte = load<u64>(slot);
     if (level == leafLevel) {
       if (f.present(pte)) return BUILD_EXISTS;
@@ -93,13 +92,13 @@ export function mapRange<F>(f: F, space: u32, iova: u64, pa: u64, size: u64, per
       if (done) unmapRange(f, space, iova, done);
       return result;
     }
-    done += <u64>1 << <u64>levelShift(level);
+    done += <u64>1 << <u64>f.levelShift(level);
   }
   return BUILD_OK;
 }
 
 function tableIsEmpty<F>(f: F, frame: usize): bool {
-  for (let i: usize = 0; i < 512; i++) if (f.present(load<u64>(frame + (i << 3)))) return false;
+  for (let i: usize = 0; i < <usize>f.tableEntries(); i++) if (f.present(load<u64>(frame + (i << 3)))) return false;
   return true;
 }
 
@@ -111,8 +110,8 @@ function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, space: u32, slot: u
   if (!frame) return false;
   const base = f.leafAddr(pte, level);
   const perms = f.perms(pte);
-  const span = <u64>1 << <u64>levelShift(level - 1);
-  for (let i: u64 = 0; i < 512; i++) {
+  const span = <u64>1 << <u64>f.levelShift(level - 1);
+  for (let i: u64 = 0; i < <u64>f.tableEntries(); i++) {
     store<u64>(frame + (<usize>i << 3), f.makeLeaf(base + i * span, level - 1, perms));
   }
   store<u64>(slot, f.makeTable(child));
@@ -124,7 +123,7 @@ function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, space: u32, slot: u
 function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, space: u32, table: u64, level: u32, first: u64, last: u64): u64 {
   const frame = hostFrameFor(tableSpace, table);
   if (!frame) return 0;
-  const shift = <u64>levelShift(level);
+  const shift = <u64>f.levelShift(level);
   const span = <u64>1 << shift;
   let unmapped: u64 = 0;
   let at = first;
@@ -132,7 +131,7 @@ function unmapIn<F>(f: F, tableSpace: i32, allocator: u32, space: u32, table: u6
     const entryStart = at & ~(span - 1);
     const entryLast = entryStart + (span - 1);
     const chunkLast = last < entryLast ? last : entryLast;
-    const slot = frame + (<usize>((at >> shift) & 511) << 3);
+    const slot = frame + (<usize>f.index(at, level) << 3);
     const pte = load<u64>(slot);
     if (f.present(pte)) {
       let descend = !f.isLeaf(pte, level);

@@ -29,10 +29,7 @@
 // memory can reach without repeating a (page, level) stops the call instead: the rest
 // of its chunk is skipped, with DIRTY_SKIP_WORK_LIMIT and the place it stopped.
 import { spaceAt, spaceValid, S_FORMAT, S_LEVELS, S_PARENT, S_ROOT } from './spaces';
-import { FORMAT_X86_64 } from './formats/ids';
-import { X86_64_FORMAT } from './formats/x86-64';
-import { VTD_SS_FORMAT } from './formats/vtd-ss';
-import { levelShift } from './formats/common';
+import { withFormat, UNKNOWN_FORMAT } from './formats/registry';
 import { REASON_RESERVED, REASON_EXTERNAL } from './walker/codes';
 import { classifyEntry, entryAddress, entryPointer, ENTRY_TABLE, ENTRY_LEAF, ENTRY_RESERVED } from './table-entry';
 import { physFramesInUse } from './phys';
@@ -211,7 +208,7 @@ function markPages(first: u64, last: u64): void {
  * in full at the same level earlier in the call.
  */
 function scanTable<F>(f: F, table: u64, level: u32, first: u64, last: u64): void {
-  const tableMask = (<u64>1 << <u64>levelShift(level + 1)) - 1;
+  const tableMask = (<u64>1 << <u64>f.levelShift(level + 1)) - 1;
   if ((first & tableMask) != 0 || last != (first | tableMask)) {
     scanEntries(f, table, level, first, last);
     return;
@@ -241,12 +238,12 @@ function scanTable<F>(f: F, table: u64, level: u32, first: u64, last: u64): void
 }
 
 function scanEntries<F>(f: F, table: u64, level: u32, first: u64, last: u64): void {
-  const spanMask = (<u64>1 << <u64>levelShift(level)) - 1;
+  const spanMask = (<u64>1 << <u64>f.levelShift(level)) - 1;
   let at = first;
   while (true) {
     const entryLast = at | spanMask;
     const stop = last < entryLast ? last : entryLast;
-    const entry = entryAddress(table, at, level);
+    const entry = entryAddress(f, table, at, level);
     if (reads >= readBudget) {
       stopped = true;
       skip(DIRTY_SKIP_WORK_LIMIT, level, entry, at);
@@ -312,8 +309,14 @@ export function readDirty(space: u32, iova: u64, size: u64, pageSize: u64, flags
   if (load<i32>(sp + S_PARENT) >= 0) return DIRTY_NESTED;
   if (flags & ~DIRTY_NO_CLEAR) return DIRTY_BAD_FLAGS;
   if (pageSize == 0 || (pageSize & (pageSize - 1)) != 0) return DIRTY_BAD_PAGE_SIZE;
-  if (load<u8>(sp + S_FORMAT) == FORMAT_X86_64) return scanRange(X86_64_FORMAT, space, iova, size, pageSize, flags);
-  return scanRange(VTD_SS_FORMAT, space, iova, size, pageSize, flags);
+  const rc = withFormat(load<u8>(sp + S_FORMAT), changetype<ScanRange>(0), space, iova, size, pageSize, flags);
+  return rc == UNKNOWN_FORMAT ? DIRTY_BAD_SPACE : rc;
+}
+
+@final @unmanaged class ScanRange {
+  @inline run<F>(f: F, space: u64, iova: u64, size: u64, pageSize: u64, flags: u64): i64 {
+    return scanRange(f, <u32>space, iova, size, pageSize, <u32>flags);
+  }
 }
 
 export function dirtyBitmap(): usize { return bitmapBase; }

@@ -11,9 +11,7 @@ import { layoutCaches, cacheSpan, descAt, D_SETS } from './cache';
 import { MAX_ALLOCATOR_PAGES } from './table-records';
 import { frameOffset, backFrame, unbackFrame, physFramesInUse, physFramesFree } from './phys';
 import { spaceAt, spaceValid, S_FORMAT, debugSetStamp, stampNow } from './spaces';
-import { FORMAT_X86_64 } from './formats/ids';
-import { X86_64_FORMAT } from './formats/x86-64';
-import { VTD_SS_FORMAT } from './formats/vtd-ss';
+import { withFormat, UNKNOWN_FORMAT } from './formats/registry';
 import { mapRange, unmapRange, BUILD_BAD_SPACE } from './build';
 import { spaceOwned } from './space-table';
 import { setRangeProbeLimit } from './invalidate';
@@ -36,7 +34,7 @@ export function allocatorPageLimit(): u32 { return MAX_ALLOCATOR_PAGES; }
 export { invalidateRange, invalidateSpace, invalidateSpaceList, invalidateWalkCaches, invalidateGroup, invalidateAll } from './invalidate';
 export { resolveThroughSpace } from './resolve';
 export { nextLiveSpace } from './spaces';
-export { leafEntry, leafValue, leafAddress, leafLevel } from './leaf-entry';
+export { leafEntry, leafValue, leafAddress, leafLevel, leafPageShift } from './leaf-entry';
 export {
   readDirty, dirtyBitmap, dirtyLeaves, dirtySkips, dirtySkipReason, dirtySkipLevel, dirtySkipAddr, dirtySkipIova,
 } from './dirty';
@@ -115,18 +113,27 @@ export function physUnback(pa: u64): void { unbackFrame(pa); }
 export function physFramesUsed(): u32 { return physFramesInUse(); }
 export function physFramesAvailable(): u32 { return physFramesFree(); }
 
+@final @unmanaged class MapOp {
+  @inline run<F>(f: F, space: u64, iova: u64, pa: u64, size: u64, perms: u64): i64 {
+    return mapRange(f, <u32>space, iova, pa, size, <u32>perms);
+  }
+}
+@final @unmanaged class UnmapOp {
+  @inline run<F>(f: F, space: u64, iova: u64, size: u64, d: u64, e: u64): i64 { return unmapRange(f, <u32>space, iova, size); }
+}
+
 /** Maps into an owned space; 0 or a negative BUILD_* code. */
 export function map(space: u32, iova: u64, pa: u64, size: u64, perms: u32): i32 {
   if (!spaceOwned(space)) return BUILD_BAD_SPACE;
-  if (load<u8>(spaceAt(space) + S_FORMAT) == FORMAT_X86_64) return mapRange(X86_64_FORMAT, space, iova, pa, size, perms);
-  return mapRange(VTD_SS_FORMAT, space, iova, pa, size, perms);
+  const rc = withFormat(load<u8>(spaceAt(space) + S_FORMAT), changetype<MapOp>(0), space, iova, pa, size, perms);
+  return rc == UNKNOWN_FORMAT ? BUILD_BAD_SPACE : <i32>rc;
 }
 
 /** Unmaps from an owned space; bytes unmapped or a negative BUILD_* code. */
 export function unmap(space: u32, iova: u64, size: u64): i64 {
   if (!spaceOwned(space)) return BUILD_BAD_SPACE;
-  if (load<u8>(spaceAt(space) + S_FORMAT) == FORMAT_X86_64) return unmapRange(X86_64_FORMAT, space, iova, size);
-  return unmapRange(VTD_SS_FORMAT, space, iova, size);
+  const rc = withFormat(load<u8>(spaceAt(space) + S_FORMAT), changetype<UnmapOp>(0), space, iova, size, 0, 0);
+  return rc == UNKNOWN_FORMAT ? BUILD_BAD_SPACE : rc;
 }
 
 export function spaceLive(space: u32): bool { return spaceValid(space); }

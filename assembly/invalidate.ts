@@ -5,11 +5,11 @@
 // and the combined IOTLB entries whose GPA falls in it.
 import { CACHE_IOTLB, CACHE_NESTED_TABLE, batchSpaceBase, batchCapacity } from './layout';
 import {
-  spaceAt, spaceValid, groupAt, groupValid, nextEpoch, renewSpaceEpoch, setSpaceEpoch, sizeMaskOf, S_WALK_EPOCH, S_CHILDREN,
+  spaceAt, spaceValid, groupAt, S_FORMAT, groupValid, nextEpoch, renewSpaceEpoch, setSpaceEpoch, sizeMaskOf, S_WALK_EPOCH, S_CHILDREN,
   globalEpochSet,
 } from './spaces';
 import { descAt, makeKey, setIndex, cacheDrop, cacheSweepRange, cacheSweepNested, cacheEnabled, D_SET_MASK } from './cache';
-import { levelShift } from './formats/common';
+import { withFormat } from './formats/registry';
 import { count, countBy, C_INV_RANGE, C_INV_SPACE, C_INV_GROUP, C_INV_ALL, C_INV_PROBES, C_INV_SWEEPS } from './counters';
 
 /** Probes above which a ranged invalidation sweeps the cache instead (set at creation). */
@@ -62,13 +62,21 @@ function invalidateIotlbRange(space: u32, first: u64, last: u64): u32 {
 
 /** Walk caches hold non-leaf entries per level: few pages per level cover any small range. */
 function invalidateWalkCachesRange(space: u32, first: u64, last: u64): void {
-  for (let level: u32 = 1; level <= 4; level++) {
-    const shift = <u64>levelShift(level);
-    if (pagesIn(first, last, shift) > rangeProbeLimit) {
-      store<u32>(spaceAt(space) + S_WALK_EPOCH, nextEpoch());
-      return;
+  withFormat(load<u8>(spaceAt(space) + S_FORMAT), changetype<WalkCachesRange>(0), space, first, last, 0, 0);
+}
+
+/** The levels' spans come from the space's format. */
+@final @unmanaged class WalkCachesRange {
+  @inline run<F>(f: F, space: u64, first: u64, last: u64, d: u64, e: u64): i64 {
+    for (let level: u32 = 1; level <= 4; level++) {
+      const shift = <u64>f.levelShift(level);
+      if (pagesIn(first, last, shift) > rangeProbeLimit) {
+        store<u32>(spaceAt(<u32>space) + S_WALK_EPOCH, nextEpoch());
+        return 0;
+      }
+      probeRange(level, <u32>space, first, last, level, shift);
     }
-    probeRange(level, space, first, last, level, shift);
+    return 0;
   }
 }
 

@@ -3,9 +3,7 @@
 // engine's format defines (the mock's IOMMU_TEST_OP_DIRTY sets D this way) without
 // walking the tables itself. Nothing is cached, written or counted.
 import { spaceAt, spaceValid, S_FORMAT, S_LEVELS, S_PARENT, S_ROOT } from './spaces';
-import { FORMAT_X86_64 } from './formats/ids';
-import { X86_64_FORMAT } from './formats/x86-64';
-import { VTD_SS_FORMAT } from './formats/vtd-ss';
+import { withFormat, UNKNOWN_FORMAT } from './formats/registry';
 import { REASON_ADDRESS_SIZE, REASON_EXTERNAL } from './walker/codes';
 import { classifyEntry, unusableReason, entryAddress, entryPointer, ENTRY_LEAF } from './table-entry';
 
@@ -16,6 +14,8 @@ export const LEAF_NESTED: u32 = 8;
 let foundValue: u64 = 0;
 let foundAddress: u64 = 0;
 let foundLevel: u32 = 0;
+/** log2 of the found leaf's page size (the format's geometry at its level). */
+let foundShift: u32 = 0;
 
 function findLeaf<F>(f: F, space: u32, iova: u64): u32 {
   const sp = spaceAt(space);
@@ -23,12 +23,13 @@ function findLeaf<F>(f: F, space: u32, iova: u64): u32 {
   let level = levels - 1;
   foundValue = 0;
   foundLevel = level;
+  foundShift = 0;
   foundAddress = iova;
   if (!f.inputOk(iova, levels)) return REASON_ADDRESS_SIZE;
   // Bits 11:0 of a root are ignored, as the walker ignores them.
   let table = load<u64>(sp + S_ROOT) & ~0xFFF;
   while (true) {
-    const entry = entryAddress(table, iova, level);
+    const entry = entryAddress(f, table, iova, level);
     foundAddress = entry;
     foundLevel = level;
     const ptr = entryPointer(entry);
@@ -37,7 +38,10 @@ function findLeaf<F>(f: F, space: u32, iova: u64): u32 {
     foundValue = pte;
     const kind = classifyEntry(f, pte, level);
     if (kind < ENTRY_LEAF) return unusableReason(kind);
-    if (kind == ENTRY_LEAF) return 0;
+    if (kind == ENTRY_LEAF) {
+      foundShift = f.levelShift(level);
+      return 0;
+    }
     table = f.tableAddr(pte);
     level--;
   }
@@ -53,10 +57,15 @@ function findLeaf<F>(f: F, space: u32, iova: u64): u32 {
 export function leafEntry(space: u32, iova: u64): u32 {
   if (!spaceValid(space)) return LEAF_BAD_SPACE;
   if (load<i32>(spaceAt(space) + S_PARENT) >= 0) return LEAF_NESTED;
-  if (load<u8>(spaceAt(space) + S_FORMAT) == FORMAT_X86_64) return findLeaf(X86_64_FORMAT, space, iova);
-  return findLeaf(VTD_SS_FORMAT, space, iova);
+  const rc = withFormat(load<u8>(spaceAt(space) + S_FORMAT), changetype<FindLeaf>(0), space, iova, 0, 0, 0);
+  return rc == UNKNOWN_FORMAT ? LEAF_BAD_SPACE : <u32>rc;
+}
+
+@final @unmanaged class FindLeaf {
+  @inline run<F>(f: F, space: u64, iova: u64, c: u64, d: u64, e: u64): i64 { return findLeaf(f, <u32>space, iova); }
 }
 
 export function leafValue(): u64 { return foundValue; }
+export function leafPageShift(): u32 { return foundShift; }
 export function leafAddress(): u64 { return foundAddress; }
 export function leafLevel(): u32 { return foundLevel; }

@@ -10,7 +10,7 @@ import {
 import {
   allocatorValid, allocatorTableSpace, allocTable, freeAllOf, allocFailure, NO_PAGE, ALLOC_NO_RECORDS,
 } from './allocators';
-import { levelsSupported } from './formats/ids';
+import { levelsSupported, pairAllowed } from './formats/registry';
 
 export const FLAG_OWNED: u8 = 8;
 
@@ -34,6 +34,7 @@ export function createSpace(format: u32, levels: u32, parent: i32, group: u32, a
   if (!levelsSupported(<u8>format, levels) || !groupValid(group)) return SPACE_BAD_ARGUMENT;
   if (parent != NO_PARENT) {
     if (parent < 0 || !spaceValid(<u32>parent) || load<i32>(spaceAt(<u32>parent) + S_PARENT) != NO_PARENT) return SPACE_BAD_ARGUMENT;
+    if (!pairAllowed(<u8>format, load<u8>(spaceAt(<u32>parent) + S_FORMAT))) return SPACE_BAD_ARGUMENT;
   }
   const owned = root == NO_PAGE;
   if (owned && (!allocatorValid(allocator) || allocatorTableSpace(allocator) != parent)) return SPACE_BAD_ARGUMENT;

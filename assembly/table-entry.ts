@@ -4,7 +4,6 @@
 // in its order (docs/formats.md, "Faults").
 import { frameOffset, entryOffsetInWidth } from './phys';
 import { paBits } from './layout';
-import { levelShift } from './formats/common';
 import { REASON_TRANSLATION, REASON_RESERVED } from './walker/codes';
 
 /** What an entry that was read is. */
@@ -25,9 +24,9 @@ export const ENTRY_TABLE: u32 = 3;
   return kind == ENTRY_ABSENT ? REASON_TRANSLATION : REASON_RESERVED;
 }
 
-/** Address of the entry of `table` (4 KiB aligned) that `iova` indexes at `level`. */
-@inline export function entryAddress(table: u64, iova: u64, level: u32): u64 {
-  return table + (((iova >> <u64>levelShift(level)) & 511) << 3);
+/** Address of the entry of `table` that `iova` indexes at `level` (the format's geometry: f.index). */
+@inline export function entryAddress<F>(f: F, table: u64, iova: u64, level: u32): u64 {
+  return table + (f.index(iova, level) << 3);
 }
 
 /**

@@ -2,6 +2,11 @@
 // are never reached (the walker checks `exists()` first, which folds to false).
 @final @unmanaged export class NoParent {
   @inline exists(): bool { return false; }
+  @inline levelsOk(levels: u32): bool { return false; }
+  @inline levelShift(level: u32): u32 { return 0; }
+  @inline index(input: u64, level: u32): u64 { return 0; }
+  @inline tableEntries(): u32 { return 0; }
+  @inline indexBits(): u32 { return 0; }
   @inline inputOk(iova: u64, levels: u32): bool { return false; }
   @inline present(pte: u64): bool { return false; }
   @inline isLeaf(pte: u64, level: u32): bool { return true; }

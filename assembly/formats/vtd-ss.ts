@@ -12,6 +12,14 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
 @final @unmanaged export class VtdSs {
   /** A real format (as opposed to NoParent). */
   @inline exists(): bool { return true; }
+  /** Level counts the format has. */
+  @inline levelsOk(levels: u32): bool { return levels >= 3 && levels <= 5; }
+  /** Geometry: 4 KiB tables of 512 entries, 9 index bits a level above the 12-bit page offset. */
+  @inline levelShift(level: u32): u32 { return levelShift(level); }
+  @inline index(input: u64, level: u32): u64 { return (input >> <u64>levelShift(level)) & 511; }
+  @inline tableEntries(): u32 { return 512; }
+  /** Index bits of every level (the walker steps a cursor by them). */
+  @inline indexBits(): u32 { return 9; }
   @inline inputOk(iova: u64, levels: u32): bool {
     return (iova >> <u64>levelShift(levels)) == 0;
   }

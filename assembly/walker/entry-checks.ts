@@ -1,7 +1,6 @@
 // What every walk step asks of an entry it has just read, shared by the kernel's
 // steps (kernel.ts) and the lean parent walk (parent-walk.ts): classifyEntry's
 // answer (table-entry.ts), with the two common cases taken first in a test or two.
-import { levelShift } from '../formats/common';
 import { classifyEntry, unusableReason, ENTRY_LEAF, ENTRY_TABLE } from '../table-entry';
 import { REASON_EXTERNAL } from './codes';
 
@@ -30,7 +29,7 @@ import { REASON_EXTERNAL } from './codes';
   return ptr ? unusableReason(kind) : REASON_EXTERNAL;
 }
 
-/** The low bits of `input` inside a page mapped at `level`. */
-@inline export function offsetIn(input: u64, level: u32): u64 {
-  return input & ((<u64>1 << <u64>levelShift(level)) - 1);
+/** The low bits of `input` inside a page of format `f` mapped at `level`. */
+@inline export function offsetIn<F>(f: F, input: u64, level: u32): u64 {
+  return input & ((<u64>1 << <u64>f.levelShift(level)) - 1);
 }

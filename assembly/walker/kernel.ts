@@ -14,7 +14,7 @@
 // reorder window behind the first one. Upper-level entries otherwise stay in the CPU
 // cache and are read inside the step that reaches them.
 import { entryAddress, entryPointer, entryPointerInWidth, ENTRY_LEAF, ENTRY_TABLE } from '../table-entry';
-import { PERM_R, PERM_W, levelShift } from '../formats/common';
+import { PERM_R, PERM_W } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE, ACCESS_USER } from './codes';
 import {
@@ -82,8 +82,8 @@ import { parentWalkWhole, parentWalkToLast, finishNested, NO_ADDRESS } from './p
 }
 
 /** The address of the entry the lane's own walk reads next (or has just read). */
-@inline function ownEntry(lane: usize): u64 {
-  return entryAddress(load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
+@inline function ownEntry<F>(f: F, lane: usize): u64 {
+  return entryAddress(f, load<u64>(lane + L_TABLE), load<u64>(lane + L_INPUT), <u32>load<i32>(lane + L_LEVEL));
 }
 
 
@@ -94,9 +94,9 @@ function startOwn<F, P, M>(f: F, p: P, m: M, lane: usize): void {
   resetWalk(lane, L_TABLE, L_LEVEL, L_PERMS, ctxRoot, ctxLevels);
   if (!f.inputOk(input, ctxLevels)) { fail(lane, REASON_ADDRESS_SIZE, 1, ctxLevels - 1, input); return; }
   if ((m.caches() && ctxWalkCaches) && ctxLevels > 1) {
-    probeWalkCaches(lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
+    probeWalkCaches(f, lane, L_TABLE, L_LEVEL, L_PERMS, ctxSpace, input, ctxLevels, ctxWalkThreshold);
   }
-  aimOwn(f, p, m, lane, ownEntry(lane), <u32>load<i32>(lane + L_LEVEL), false);
+  aimOwn(f, p, m, lane, ownEntry(f, lane), <u32>load<i32>(lane + L_LEVEL), false);
 }
 
 /** Starts a full run's parent walk for `gpa` (lean runs: parent-walk.ts); its first read waits for the gather pass. */
@@ -109,9 +109,9 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   resetWalk(lane, P_TABLE, P_LEVEL, P_PERMS, ctxParentRoot, ctxParentLevels);
   if (!p.inputOk(gpa, ctxParentLevels)) { fail(lane, REASON_ADDRESS_SIZE, 2, ctxParentLevels - 1, gpa); return; }
   if ((m.caches() && ctxWalkCaches) && ctxParentLevels > 1) {
-    probeWalkCaches(lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
+    probeWalkCaches(p, lane, P_TABLE, P_LEVEL, P_PERMS, <u32>ctxParent, gpa, ctxParentLevels, ctxParentWalkThreshold);
   }
-  const entry = entryAddress(load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
+  const entry = entryAddress(p, load<u64>(lane + P_TABLE), gpa, <u32>load<i32>(lane + P_LEVEL));
   store<u32>(lane + N_PTR, <u32>entryPointer(entry));
 }
 
@@ -139,7 +139,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   while (true) {
     const kind = entryKind(f, pte, level, plain, aboveWidth);
     if (kind < ENTRY_LEAF) {
-      fail(lane, entryFault(ptr, kind), 1, level, p.exists() ? entry : entryAddress(table, input, level));
+      fail(lane, entryFault(ptr, kind), 1, level, p.exists() ? entry : entryAddress(f, table, input, level));
       return;
     }
     if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
@@ -153,8 +153,8 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     allowed &= f.allows(pte);
     if (kind == ENTRY_TABLE) {
       const nextTable = f.tableAddr(pte);
-      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(ctxSpace, input, level, nextTable, perms & f.permsOf(allowed));
-      const next = entryAddress(nextTable, input, level - 1);
+      if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(f, ctxSpace, input, level, nextTable, perms & f.permsOf(allowed));
+      const next = entryAddress(f, nextTable, input, level - 1);
       level--;
       if (!p.exists() && level > 0) {
         // Not a last-level entry: read it now. Upper-level tables are few and stay
@@ -178,7 +178,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     const walkPerms = perms & f.permsOf(allowed);
     const access = load<u32>(lane + L_ACCESS);
     if ((walkPerms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
-    const output = f.leafAddr(pte, level) | offsetIn(input, level);
+    const output = f.leafAddr(pte, level) | offsetIn(f, input, level);
     if (p.exists()) {
       store<u64>(lane + L_PTE, pte);
       store<u64>(lane + L_ENTRY, entry);
@@ -193,7 +193,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       setBits(ptr, f.dirtyBit());
       dirty = true;
     }
-    finish(lane, output, walkPerms, levelShift(level), level, 0, !ctxTracksDirty || dirty);
+    finish(lane, output, walkPerms, f.levelShift(level), level, 0, !ctxTracksDirty || dirty);
     return;
   }
 }
@@ -218,11 +218,11 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
   perms &= p.perms(pte);
   if (kind == ENTRY_TABLE) {
     const table = p.tableAddr(pte);
-    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(<u32>ctxParent, gpa, level, table, perms);
+    if ((m.caches() && ctxWalkCaches) && level <= 4) fillWalkCache(p, <u32>ctxParent, gpa, level, table, perms);
     level--;
     store<i32>(lane + P_LEVEL, <i32>level);
     store<u32>(lane + P_PERMS, perms);
-    store<u32>(lane + N_PTR, <u32>entryPointerInWidth(entryAddress(table, gpa, level)));
+    store<u32>(lane + N_PTR, <u32>entryPointerInWidth(entryAddress(p, table, gpa, level)));
     return;
   }
   const access = load<u32>(lane + P_ACCESS);
@@ -232,7 +232,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     setBits(ptr, p.dirtyBit());
     dirty = true;
   }
-  const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+  const host = p.leafAddr(pte, level) | offsetIn(p, gpa, level);
   const writable = !ctxParentTracksDirty || dirty;
   if (load<u32>(lane + L_PURPOSE) == PURPOSE_TABLE) {
     if ((m.caches() && ctxTableCache)) tableCacheFill(<u32>ctxParent, gpa, host & ~0xFFF, writable ? perms : perms & ~PERM_W);
@@ -241,7 +241,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     setNext(p, lane, gpa, entryPointerInWidth(host));
     return;
   }
-  finishNested(f, m, lane, host, perms, levelShift(level), writable, gpa);
+  finishNested(f, m, lane, host, perms, p.levelShift(level), writable, gpa);
 }
 
 /** Walks lanes first..first+count-1 (requests already set) round-robin until all are done. */

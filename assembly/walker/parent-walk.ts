@@ -3,7 +3,7 @@
 // (finishNested). The kernel's state machine (kernel.ts) takes over only where a
 // read waits for the gather pass: this walk's last-level entry, unless `whole`.
 import { entryAddress, entryPointer, entryPointerInWidth, ENTRY_LEAF } from '../table-entry';
-import { PERM_U, levelShift } from '../formats/common';
+import { PERM_U } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_STAGE2_WALKS } from '../counters';
 import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE } from './codes';
 import { ctxParentLevels, ctxParentRoot, ctxParentRootTable, ctxParentTracksDirty, ctxTracksDirty, ctxWriteAd, ctxAboveWidth } from './context';
@@ -46,14 +46,16 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
   let level = levels - 1;
   // The input's index bits, the current level's on top: one shift per level instead
   // of a shift by a computed amount.
-  let cursor = gpa << <u64>(64 - levelShift(levels));
+  let cursor = gpa << <u64>(64 - p.levelShift(levels));
+  // The top index bits of the cursor: one level's index.
+  const indexAt = <u64>(64 - p.indexBits());
   // Permissions as the AND of what the entries read allow (format's allows and
   // permsOf): one or two operations per entry instead of a conversion each.
   let allowed: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   // The root may be any address a caller set (setRoot): when enterRun found no table
   // there, its entry is looked up (and checked against the width) as any other.
   const rootTable = ctxParentRootTable;
-  const rootIndex = <usize>(cursor >> 55) << 3;
+  const rootIndex = <usize>(cursor >> indexAt) << 3;
   let ptr = rootTable ? rootTable + rootIndex : entryPointer(ctxParentRoot + rootIndex);
   let pte: u64;
   // Plain table entries, the common case above the last level: one test each.
@@ -65,8 +67,8 @@ export function parentWalkToLast<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u6
       return parentWalkOn(f, p, m, lane, gpa, access, purpose, levels, level, plain, ptr, pte, p.permsOf(allowed));
     }
     level--;
-    cursor <<= 9;
-    ptr = entryPointerInWidth(p.tableAddr(pte) + ((cursor >> 55) << 3));
+    cursor <<= <u64>p.indexBits();
+    ptr = entryPointerInWidth(p.tableAddr(pte) + ((cursor >> indexAt) << 3));
     if (!whole) {
       if (level == 0) {
         countBy(C_PTE_READS, levels - 1);
@@ -103,7 +105,7 @@ function parentWalkOn<F, P, M>(
       return parentLeaf(f, p, m, lane, gpa, access, purpose, level, pte, perms);
     }
     level--;
-    ptr = entryPointerInWidth(entryAddress(p.tableAddr(pte), gpa, level));
+    ptr = entryPointerInWidth(entryAddress(p, p.tableAddr(pte), gpa, level));
     pte = load<u64>(ptr);
   }
 }
@@ -111,9 +113,9 @@ function parentWalkOn<F, P, M>(
 /** The parent walk's leaf: checks the access, then answers the table entry's host address or finishes the output. */
 @inline function parentLeaf<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u32, purpose: u32, level: u32, pte: u64, perms: u32): u64 {
   if ((perms & access) != access) { fail(lane, REASON_PERMISSION, 2, level, gpa); return NO_ADDRESS; }
-  const host = p.leafAddr(pte, level) | offsetIn(gpa, level);
+  const host = p.leafAddr(pte, level) | offsetIn(p, gpa, level);
   if (purpose != PURPOSE_OUTPUT) return host;
-  finishNested(f, m, lane, host, perms, levelShift(level), !ctxParentTracksDirty || (pte & p.dirtyBit()) != 0, gpa);
+  finishNested(f, m, lane, host, perms, p.levelShift(level), !ctxParentTracksDirty || (pte & p.dirtyBit()) != 0, gpa);
   return NO_ADDRESS;
 }
 
@@ -145,7 +147,7 @@ export function finishNested<F, M>(
   }
   const level = <u32>load<i32>(lane + L_LEVEL);
   const perms = load<u32>(lane + L_PERMS);
-  const ownShift = levelShift(level);
+  const ownShift = f.levelShift(level);
   finish(lane, host, (perms & parentPerms & ~PERM_U) | (perms & PERM_U), ownShift < parentShift ? ownShift : parentShift,
     level, gpa, parentWritable && (!ctxTracksDirty || dirty));
 }

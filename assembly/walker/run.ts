@@ -1,10 +1,7 @@
 // Runs a group of lanes on one space with the kernel specialised for its format pair.
 import { spaceAt, S_FORMAT, S_PARENT } from '../spaces';
 import { entryPointer } from '../table-entry';
-import { FORMAT_X86_64 } from '../formats/ids';
-import { X86_64_FORMAT } from '../formats/x86-64';
-import { VTD_SS_FORMAT } from '../formats/vtd-ss';
-import { NO_PARENT_FORMAT } from '../formats/none';
+import { withFormatPair } from '../formats/registry';
 import { PERM_R, PERM_W } from '../formats/common';
 import { count, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
 import { REASON_EXTERNAL, ACCESS_WRITE } from './codes';
@@ -28,20 +25,16 @@ export function runLanes(space: u32, flags: u32, first: u32, count: u32): void {
 /** Picks the kernel for the space's format and its parent's. */
 @inline function runFormats<M>(m: M, space: u32, first: u32, count: u32): void {
   const sp = spaceAt(space);
-  const own = load<u8>(sp + S_FORMAT);
   const parent = load<i32>(sp + S_PARENT);
-  if (parent < 0) {
-    if (own == FORMAT_X86_64) runKernel(X86_64_FORMAT, NO_PARENT_FORMAT, m, first, count);
-    else runKernel(VTD_SS_FORMAT, NO_PARENT_FORMAT, m, first, count);
-    return;
-  }
-  const parentX86 = load<u8>(spaceAt(<u32>parent) + S_FORMAT) == FORMAT_X86_64;
-  if (own == FORMAT_X86_64) {
-    if (parentX86) runKernel(X86_64_FORMAT, X86_64_FORMAT, m, first, count);
-    else runKernel(X86_64_FORMAT, VTD_SS_FORMAT, m, first, count);
-  } else {
-    if (parentX86) runKernel(VTD_SS_FORMAT, X86_64_FORMAT, m, first, count);
-    else runKernel(VTD_SS_FORMAT, VTD_SS_FORMAT, m, first, count);
+  const parentFormat = parent < 0 ? -1 : <i32>load<u8>(spaceAt(<u32>parent) + S_FORMAT);
+  // createSpace refuses ids no format has, so every live space dispatches.
+  withFormatPair(load<u8>(sp + S_FORMAT), parentFormat, changetype<RunKernel<M>>(0), first, count);
+}
+
+@final @unmanaged class RunKernel<M> {
+  @inline runPair<F, P>(f: F, p: P, first: u64, count: u64): i64 {
+    runKernel(f, p, changetype<M>(0), <u32>first, <u32>count);
+    return 0;
   }
 }
 

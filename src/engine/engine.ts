@@ -10,7 +10,7 @@ import {
 } from './option-checks.js';
 import { EngineError, buildError } from './errors.js';
 import { DEFAULTS, type EngineOptions } from './options.js';
-import { FormatId, Replacement, type FormatName, type Translation } from './types.js';
+import { FORMATS, FormatId, Replacement, type FormatName, type Translation } from './types.js';
 import { Batch } from './batch.js';
 import { readFaults, type FaultRecord } from './faults.js';
 import { clearDirtyRange, readDirtyBitmap, type DirtyBitmap, type DirtyScan } from './dirty.js';
@@ -176,6 +176,8 @@ export class Engine {
     if (!Object.hasOwn(FormatId, options.format)) throw new EngineError(`${op}: unknown format ${String(options.format)}`, 'BAD_ARGUMENT');
     const format = FormatId[options.format];
     const levels = checkWhole(`${op}: levels`, options.levels, 'BAD_ARGUMENT');
+    const supported: readonly number[] = FORMATS[options.format].levels;
+    if (!supported.includes(levels)) throw new EngineError(`${op}: ${options.format} takes ${supported.join(', ')} levels, not ${levels}`, 'BAD_ARGUMENT');
     const parent = options.parent === undefined ? -1 : checkSpace(op, options.parent, 'parent');
     const group = checkWhole(`${op}: group`, options.group ?? 0, 'BAD_ARGUMENT');
     const allocator = checkWhole(`${op}: allocator`, options.allocator ?? this.hostAllocator, 'BAD_ARGUMENT');
@@ -318,7 +320,7 @@ export class Engine {
     const level = this.core.leafLevel();
     return {
       fault: status, level, addr: unsigned(this.core.leafAddress()), value: unsigned(this.core.leafValue()),
-      pageShift: status === 0 ? 12 + 9 * level : 0,
+      pageShift: status === 0 ? this.core.leafPageShift() : 0,
     };
   }
 

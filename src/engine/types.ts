@@ -15,8 +15,20 @@ export const FaultReason = {
 } as const;
 export type FaultReasonCode = (typeof FaultReason)[keyof typeof FaultReason];
 
-export const FormatId = { 'x86-64': 1, 'vtd-ss': 2 } as const;
-export type FormatName = keyof typeof FormatId;
+/**
+ * The page-table formats the core walks: the id a space stores (assembly/formats/
+ * registry.ts has the same list), the level counts it takes, and the formats it may
+ * nest on as a stage 1 (its parents). Tests iterate this list, so a format added
+ * here and in the core is exercised by every differential test.
+ */
+export const FORMATS = {
+  'x86-64': { id: 1, levels: [4, 5], parents: ['vtd-ss', 'x86-64'], about: 'x86-64 4/5-level paging: VT-d first stage, AMD v2' },
+  'vtd-ss': { id: 2, levels: [3, 4, 5], parents: ['vtd-ss', 'x86-64'], about: 'Intel VT-d second stage, 3 to 5 levels' },
+} as const satisfies Record<string, { id: number; levels: readonly number[]; parents: readonly string[]; about: string }>;
+export type FormatName = keyof typeof FORMATS;
+
+/** Format ids by name (the core's numbering). */
+export const FormatId = Object.fromEntries(Object.entries(FORMATS).map(([name, f]) => [name, f.id])) as { readonly [K in FormatName]: (typeof FORMATS)[K]['id'] };
 
 export const Replacement = { lru: 0, random: 1, 'round-robin': 2 } as const;
 export type ReplacementName = keyof typeof Replacement;

@@ -52,6 +52,7 @@ export interface CoreExports {
   leafValue(): bigint;
   leafAddress(): bigint;
   leafLevel(): number;
+  leafPageShift(): number;
   readDirty(space: number, iova: bigint, size: bigint, pageSize: bigint, flags: number): bigint;
   dirtyBitmap(): number;
   dirtyLeaves(): number;

@@ -2,7 +2,7 @@
 // nesting) and cache geometries.
 
 import type { EngineOptions } from '../../../src/engine/options.js';
-import type { FormatName } from '../../../src/engine/types.js';
+import { FORMATS, type FormatName } from '../../../src/engine/types.js';
 
 export interface StageShape {
   format: FormatName;
@@ -18,21 +18,28 @@ export interface Layout {
 
 const x86 = (levels: number): StageShape => ({ format: 'x86-64', levels });
 const vtd = (levels: number): StageShape => ({ format: 'vtd-ss', levels });
+const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];
+const name = (s: StageShape) => `${s.format} ${s.levels}-level`;
+/** A format's usual depth for a pair: 4 levels where it has them. */
+const usual = (format: FormatName): StageShape => {
+  const levels: readonly number[] = FORMATS[format].levels;
+  return { format, levels: levels.includes(4) ? 4 : levels[levels.length - 1]! };
+};
 
-export const FLAT_LAYOUTS: Layout[] = [
-  { name: 'x86-64 4-level', stage1: x86(4) },
-  { name: 'x86-64 5-level', stage1: x86(5) },
-  { name: 'vtd-ss 3-level', stage1: vtd(3) },
-  { name: 'vtd-ss 4-level', stage1: vtd(4) },
-  { name: 'vtd-ss 5-level', stage1: vtd(5) },
-];
+/** Every level count of every registered format (src/engine/types.ts FORMATS). */
+export const FLAT_LAYOUTS: Layout[] = FORMAT_NAMES.flatMap((format) =>
+  FORMATS[format].levels.map((levels) => ({ name: name({ format, levels }), stage1: { format, levels } })));
 
+/** Every pair the registry allows at the usual depths, then depths that differ. */
 export const NESTED_LAYOUTS: Layout[] = [
-  { name: 'x86-64 4-level over vtd-ss 4-level', stage1: x86(4), parent: vtd(4) },
+  ...FORMAT_NAMES.flatMap((format) => FORMATS[format].parents.map((parent) => {
+    const stage1 = usual(format);
+    const p = usual(parent);
+    return { name: `${name(stage1)} over ${name(p)}`, stage1, parent: p };
+  })),
+  // A 3-level stage 2 under a 4-level stage 1, and a 5-level stage 1 on x86-64 (AMD
+  // v2 and VT-d first-stage tables can serve as a second stage).
   { name: 'x86-64 4-level over vtd-ss 3-level', stage1: x86(4), parent: vtd(3) },
-  { name: 'vtd-ss 4-level over vtd-ss 4-level', stage1: vtd(4), parent: vtd(4) },
-  // An x86-64 parent: AMD v2 and VT-d first-stage tables can serve as a second stage.
-  { name: 'vtd-ss 4-level over x86-64 4-level', stage1: vtd(4), parent: x86(4) },
   { name: 'x86-64 5-level over x86-64 4-level', stage1: x86(5), parent: x86(4) },
 ];
 
