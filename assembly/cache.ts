@@ -5,7 +5,9 @@
 //   8  u32 space  the space the entry belongs to
 //   12 u32 stamp  the stamp current at fill time (spaces.ts)
 //   16 u64 value  output address (page aligned) | permission bits (low 12 bits)
-//   24 u64 aux    IOTLB entries of nested spaces: GPA of the page | 1; otherwise 0
+//   24 u64 aux    IOTLB entries of nested spaces: GPA of the page | origin class << 1 | 1
+//                 (origin: log2 - 12 of the stage-1 page when the entry is a smaller
+//                 piece of it, else 0); otherwise 0
 //
 // LRU keeps each set ordered by recency (move-to-front on hit), so the most recent
 // way is probed first and eviction takes the last way: no age field is needed.
@@ -22,6 +24,21 @@ export const E_SPACE: u32 = 8;
 export const E_STAMP: u32 = 12;
 export const E_VALUE: u32 = 16;
 export const E_AUX: u32 = 24;
+
+/** Where aux keeps the class of the stage-1 page an IOTLB entry is a piece of. */
+export const AUX_ORIGIN_SHIFT: u64 = 1;
+const AUX_ORIGIN_MASK: u64 = 63;
+
+/**
+ * log2 of the span an invalidation must treat the entry at `at` as: its stage-1
+ * page when it is a piece of a larger one (any address of that page invalidates every
+ * piece, as architectures require of split large pages), else its own page (`shift`).
+ */
+@inline function spanShift(at: usize, shift: u64): u64 {
+  const aux = load<u64>(at + E_AUX);
+  const origin = (aux >> AUX_ORIGIN_SHIFT) & AUX_ORIGIN_MASK;
+  return (aux & 1) && origin != 0 ? origin + 12 : shift;
+}
 
 // Descriptor fields.
 export const D_BASE: u32 = 0;
@@ -224,14 +241,37 @@ export function cacheDrop(desc: usize, set: u32, key: u64, space: u32): u32 {
   return dropped;
 }
 
+/**
+ * Drops the entry of `space` with `key` in one set when the span it answers for
+ * (spanShift: its stage-1 page if it is a piece of one) overlaps [first, last]: the
+ * probe for a page just outside a range, reached because a split page may reach in.
+ */
+export function cacheDropCovering(desc: usize, set: u32, key: u64, space: u32, first: u64, last: u64): u32 {
+  const ways = load<u32>(desc + D_WAYS);
+  let at = <usize>load<u32>(desc + D_BASE) + <usize>set * ways * CACHE_ENTRY;
+  let dropped: u32 = 0;
+  const shift = ((key >> KEY_CLASS_SHIFT) & 63) + 12;
+  for (let way: u32 = 0; way < ways; way++, at += CACHE_ENTRY) {
+    if (load<u64>(at + E_KEY) != key || load<u32>(at + E_SPACE) != space) continue;
+    const span = spanShift(at, shift);
+    const start = ((key & KEY_PAGE_MASK) << shift) & ~((<u64>1 << span) - 1);
+    if (start <= last && start + ((<u64>1 << span) - 1) >= first) {
+      store<u64>(at + E_KEY, 0);
+      dropped++;
+    }
+  }
+  if (dropped) countBy(C_INV_DROPPED, dropped);
+  return dropped;
+}
+
 /** Which entries a sweep drops. */
 const SWEEP_OWN: u32 = 0;
 const SWEEP_NESTED: u32 = 1;
 
 /**
  * One pass over a whole cache. SWEEP_OWN drops the entries of `space` whose page
- * overlaps [first, last] (inclusive, in bytes): the path for ranges too large to
- * probe. SWEEP_NESTED drops the IOTLB entries of nested spaces whose parent is
+ * (or, for a piece of a larger stage-1 page, that page) overlaps [first, last]
+ * (inclusive, in bytes): the path for ranges too large to probe. SWEEP_NESTED drops the IOTLB entries of nested spaces whose parent is
  * `space` and whose GPA page overlaps the range: exact stage-2-by-address
  * invalidation of combined entries.
  */
@@ -245,15 +285,17 @@ function sweep(cache: u32, space: u32, first: u64, last: u64, mode: u32): u32 {
     if (!key) continue;
     const shift = <u64>(((key >> KEY_CLASS_SHIFT) & 63) + 12);
     let start: u64;
+    let span = shift;
     if (mode == SWEEP_OWN) {
       if (load<u32>(at + E_SPACE) != space) continue;
-      start = (key & KEY_PAGE_MASK) << shift;
+      span = spanShift(at, shift);
+      start = ((key & KEY_PAGE_MASK) << shift) & ~((<u64>1 << span) - 1);
     } else {
       const aux = load<u64>(at + E_AUX);
       if (!(aux & 1) || load<i32>(spaceAt(load<u32>(at + E_SPACE)) + S_PARENT) != <i32>space) continue;
       start = (aux & 0x000F_FFFF_FFFF_F000) & ~((<u64>1 << shift) - 1);
     }
-    const end = start + ((<u64>1 << shift) - 1);
+    const end = start + ((<u64>1 << span) - 1);
     if (start <= last && end >= first) { store<u64>(at + E_KEY, 0); dropped++; }
   }
   if (dropped) countBy(C_INV_DROPPED, dropped);

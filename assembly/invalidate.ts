@@ -5,10 +5,10 @@
 // and the combined IOTLB entries whose GPA falls in it.
 import { CACHE_IOTLB, CACHE_NESTED_TABLE, batchSpaceBase, batchCapacity } from './layout';
 import {
-  spaceAt, spaceValid, groupAt, S_FORMAT, groupValid, nextEpoch, renewSpaceEpoch, setSpaceEpoch, sizeMaskOf, S_WALK_EPOCH, S_CHILDREN,
+  spaceAt, spaceValid, groupAt, S_FORMAT, groupValid, nextEpoch, renewSpaceEpoch, setSpaceEpoch, sizeMaskOf, splitMaskOf, S_WALK_EPOCH, S_CHILDREN,
   globalEpochSet,
 } from './spaces';
-import { descAt, makeKey, setIndex, cacheDrop, cacheSweepRange, cacheSweepNested, cacheEnabled, D_SET_MASK } from './cache';
+import { descAt, makeKey, setIndex, cacheDrop, cacheDropCovering, cacheSweepRange, cacheSweepNested, cacheEnabled, D_SET_MASK } from './cache';
 import { withFormat } from './formats/registry';
 import { count, countBy, C_INV_RANGE, C_INV_SPACE, C_INV_GROUP, C_INV_ALL, C_INV_PROBES, C_INV_SWEEPS } from './counters';
 
@@ -36,14 +36,42 @@ function probeRange(cache: u32, space: u32, first: u64, last: u64, sizeClass: u3
   return dropped;
 }
 
+/**
+ * probeRange over [from, to] for pieces of split stage-1 pages: drops each probed
+ * entry whose own page or stage-1 page overlaps [first, last].
+ */
+function probeRangeCovering(cache: u32, space: u32, from: u64, to: u64, sizeClass: u32, shift: u64, first: u64, last: u64): u32 {
+  const desc = descAt(cache);
+  const setMask = load<u32>(desc + D_SET_MASK);
+  let dropped: u32 = 0;
+  const end = to >> shift;
+  let page = from >> shift;
+  while (true) {
+    dropped += cacheDropCovering(desc, setIndex(page, space, sizeClass, setMask), makeKey(page, sizeClass), space, first, last);
+    if (page == end) break;
+    page++;
+  }
+  countBy(C_INV_PROBES, pagesIn(from, to, shift));
+  return dropped;
+}
+
+/**
+ * Drops the IOTLB entries of `space` that translate any of [first, last]. When the
+ * space holds pieces of larger stage-1 pages (splitMaskOf), the probes reach out to
+ * the whole stage-1 pages the range touches, so every piece of them goes too.
+ */
 function invalidateIotlbRange(space: u32, first: u64, last: u64): u32 {
   const sizeMask = sizeMaskOf(space);
+  const split = splitMaskOf(space);
+  const reach: u64 = split ? (<u64>1 << (<u64>(12 + 63) - clz(split))) - 1 : 0;
+  const from = first & ~reach;
+  const to = last | reach;
   let probes: u64 = 0;
   let mask = sizeMask;
   while (mask) {
     const sizeClass = <u32>ctz(mask);
     mask &= mask - 1;
-    probes += pagesIn(first, last, <u64>(sizeClass + 12));
+    probes += pagesIn(from, to, <u64>(sizeClass + 12));
     if (probes > rangeProbeLimit) break;
   }
   if (probes > rangeProbeLimit) {
@@ -55,7 +83,9 @@ function invalidateIotlbRange(space: u32, first: u64, last: u64): u32 {
   while (mask) {
     const sizeClass = <u32>ctz(mask);
     mask &= mask - 1;
-    dropped += probeRange(CACHE_IOTLB, space, first, last, sizeClass, <u64>(sizeClass + 12));
+    dropped += split
+      ? probeRangeCovering(CACHE_IOTLB, space, from, to, sizeClass, <u64>(sizeClass + 12), first, last)
+      : probeRange(CACHE_IOTLB, space, first, last, sizeClass, <u64>(sizeClass + 12));
   }
   return dropped;
 }

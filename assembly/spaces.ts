@@ -28,6 +28,7 @@ export const S_ALLOCATOR: u32 = 28;   // u32
 export const S_CHILDREN: u32 = 32;    // u32: nested spaces naming this one as parent
 export const S_CTL: u32 = 36;         // u32: format control word
 export const S_SIZE_MASK: u32 = 40;   // u64: page-size classes (log2 - 12) present in the IOTLB
+export const S_SPLIT_MASK: u32 = 48;  // u64: classes of stage-1 pages the IOTLB holds in smaller pieces (same stamp)
 
 // Bit 0 of S_FLAGS is unused: whether a space lives is its bit in the live-space bitmap.
 export const FLAG_AD: u8 = 2;
@@ -81,14 +82,33 @@ export function sizeMaskOf(space: u32): u64 {
 /** Records that the IOTLB now holds an entry of `sizeClass` for `space`. */
 export function noteSizeClass(space: u32, sizeClass: u32): void {
   const at = spaceAt(space);
+  // Both masks share the stamp: a stale one is emptied with the other.
+  if (load<u32>(at + S_SIZE_MASK_STAMP) < spaceEpoch(space)) store<u64>(at + S_SPLIT_MASK, 0);
   store<u64>(at + S_SIZE_MASK, sizeMaskOf(space) | (<u64>1 << sizeClass));
   store<u32>(at + S_SIZE_MASK_STAMP, stampNow);
+}
+
+/**
+ * The classes (log2 - 12) of stage-1 pages the IOTLB may hold for `space` as pieces
+ * of a smaller size (a nested translation is cached at the smaller of its two page
+ * sizes): a ranged invalidation must then reach every piece of each page it touches.
+ */
+export function splitMaskOf(space: u32): u64 {
+  const at = spaceAt(space);
+  return load<u32>(at + S_SIZE_MASK_STAMP) < spaceEpoch(space) ? 0 : load<u64>(at + S_SPLIT_MASK);
+}
+
+/** Records a piece of a stage-1 page of `originClass`; call right after noteSizeClass. */
+export function noteSplitOrigin(space: u32, originClass: u32): void {
+  const at = spaceAt(space);
+  store<u64>(at + S_SPLIT_MASK, load<u64>(at + S_SPLIT_MASK) | (<u64>1 << originClass));
 }
 
 /** Forgets the page sizes of `space` at once (stamps renumbered: epochs start again from 0). */
 export function clearSizeMask(space: u32): void {
   const at = spaceAt(space);
   store<u64>(at + S_SIZE_MASK, 0);
+  store<u64>(at + S_SPLIT_MASK, 0);
   store<u32>(at + S_SIZE_MASK_STAMP, 0);
 }
 

@@ -9,15 +9,15 @@ import {
   CACHE_IOTLB, CACHE_ENTRY,
 } from './layout';
 import {
-  spaceAt, spaceValid, translationThreshold, stampNow, S_PARENT, S_FLAGS, sizeMaskOf, noteSizeClass, FLAG_STALE_CHECK,
+  spaceAt, spaceValid, translationThreshold, stampNow, S_PARENT, S_FLAGS, sizeMaskOf, noteSizeClass, noteSplitOrigin, FLAG_STALE_CHECK,
 } from './spaces';
 import {
   descAt, makeKey, setIndex, cacheInsert, moveToFront, D_BASE, D_SET_MASK, D_WAYS, D_POLICY, POLICY_LRU,
-  E_KEY, E_SPACE, E_STAMP, E_VALUE,
+  E_KEY, E_SPACE, E_STAMP, E_VALUE, AUX_ORIGIN_SHIFT,
 } from './cache';
 import {
   walkerLanes, SINGLE_SLOT, laneAt, setLane, L_INPUT, L_ACCESS, L_INDEX,
-  R_FAULT, R_STAGE, R_LEVEL, R_PERMS, R_ADDR, R_GPA, R_SHIFT, R_WRITABLE,
+  R_FAULT, R_STAGE, R_LEVEL, R_PERMS, R_ADDR, R_GPA, R_SHIFT, R_WRITABLE, R_ORIGIN,
 } from './walker/lane';
 import { runLanes, walkOnce } from './walker/run';
 import { WALK_CACHES, WALK_WRITE_AD } from './walker/codes';
@@ -54,11 +54,16 @@ function fillIotlb(lane: usize, space: u32, iova: u64): void {
   const perms = load<u32>(lane + R_PERMS);
   const value = (load<u64>(lane + R_ADDR) & ~offsetMask) | (load<u32>(lane + R_WRITABLE) ? perms : perms & ~PERM_W);
   const nested = load<i32>(spaceAt(space) + S_PARENT) >= 0;
-  const aux: u64 = nested ? (load<u64>(lane + R_GPA) & ~offsetMask) | 1 : 0;
+  // A piece of a larger stage-1 page keeps that page's class (aux bits 6:1), so an
+  // invalidation of any address in the page finds it (cache.ts, originRange).
+  const origin = load<u32>(lane + R_ORIGIN);
+  const split = nested && origin > shiftBits;
+  const aux: u64 = nested ? (load<u64>(lane + R_GPA) & ~offsetMask) | (split ? <u64>(origin - 12) << AUX_ORIGIN_SHIFT : 0) | 1 : 0;
   const set = setIndex(page, space, sizeClass, load<u32>(desc + D_SET_MASK));
   if (cacheInsert(desc, set, makeKey(page, sizeClass), space, stampNow, value, aux)) count(C_IOTLB_EVICTIONS);
   count(C_IOTLB_FILLS);
   noteSizeClass(space, sizeClass);
+  if (split) noteSplitOrigin(space, origin - 12);
 }
 
 /** Re-walks a hit without caches or A/D writes and counts a disagreement as a stale hit. */

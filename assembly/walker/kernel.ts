@@ -193,7 +193,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       setBits(ptr, f.dirtyBit());
       dirty = true;
     }
-    finish(lane, output, walkPerms, f.levelShift(level), level, 0, !ctxTracksDirty || dirty);
+    finish(lane, output, walkPerms, f.levelShift(level), level, 0, !ctxTracksDirty || dirty, f.levelShift(level));
     return;
   }
 }

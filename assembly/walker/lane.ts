@@ -12,7 +12,7 @@ export const SINGLE_SLOT: u32 = MAX_LANES + 1;
 const SLOTS: u32 = MAX_LANES + 2;
 
 export function setWalkerLanes(n: u32): void { walkerLanes = n; }
-const LANE_BYTES: u32 = 192;  // fields below end at 168
+const LANE_BYTES: u32 = 192;  // fields below end at 172
 const laneBase = memory.data(SLOTS * LANE_BYTES, 64);
 
 // The lane's own walk.
@@ -47,6 +47,7 @@ export const R_ADDR: u32 = 128;      // u64 output, or the fault address
 export const R_GPA: u32 = 136;       // u64 nested: the stage-1 output
 export const R_SHIFT: u32 = 144;     // u32 log2 of the page size
 export const R_WRITABLE: u32 = 148;  // u32 a cached copy may grant W
+export const R_ORIGIN: u32 = 168;    // u32 log2 of the stage-1 page the output comes from (nested: may exceed R_SHIFT)
 
 export const STATE_DONE: u32 = 0;
 export const STATE_OWN: u32 = 1;
@@ -73,13 +74,14 @@ export function fail(lane: usize, reason: u32, stage: u32, level: u32, addr: u64
   store<u32>(lane + L_STATE, STATE_DONE);
 }
 
-export function finish(lane: usize, addr: u64, perms: u32, shift: u32, level: u32, gpa: u64, writable: bool): void {
+export function finish(lane: usize, addr: u64, perms: u32, shift: u32, level: u32, gpa: u64, writable: bool, origin: u32): void {
   store<u32>(lane + R_FAULT, 0);
   store<u32>(lane + R_STAGE, 0);
   store<u32>(lane + R_LEVEL, level);
   store<u64>(lane + R_ADDR, addr);
   store<u32>(lane + R_PERMS, perms);
   store<u32>(lane + R_SHIFT, shift);
+  store<u32>(lane + R_ORIGIN, origin);
   store<u64>(lane + R_GPA, gpa);
   store<u32>(lane + R_WRITABLE, writable ? 1 : 0);
   store<u32>(lane + L_STATE, STATE_DONE);
