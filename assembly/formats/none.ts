@@ -22,6 +22,7 @@
   @inline perms(pte: u64): u32 { return 0; }
   @inline accessedBit(): u64 { return 0; }
   @inline dirtyBit(): u64 { return 0; }
+  @inline tableAccessed(): bool { return false; }
 }
 
 export const NO_PARENT_FORMAT = changetype<NoParent>(0);

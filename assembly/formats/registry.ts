@@ -7,10 +7,12 @@
 // format has is refused (UNKNOWN_FORMAT) rather than walked as some other format.
 import { X86_64_FORMAT } from './x86-64';
 import { VTD_SS_FORMAT } from './vtd-ss';
+import { RISCV_SV_FORMAT } from './riscv-sv';
 import { NO_PARENT_FORMAT } from './none';
 
 export const FORMAT_X86_64: u8 = 1;
 export const FORMAT_VTD_SS: u8 = 2;
+export const FORMAT_RISCV_SV: u8 = 3;
 
 /** What the dispatchers return for an id no format has. */
 export const UNKNOWN_FORMAT: i64 = i64.MIN_VALUE;
@@ -20,6 +22,7 @@ export const UNKNOWN_FORMAT: i64 = i64.MIN_VALUE;
   switch (id) {
     case FORMAT_X86_64: return op.run(X86_64_FORMAT, a, b, c, d, e);
     case FORMAT_VTD_SS: return op.run(VTD_SS_FORMAT, a, b, c, d, e);
+    case FORMAT_RISCV_SV: return op.run(RISCV_SV_FORMAT, a, b, c, d, e);
   }
   return UNKNOWN_FORMAT;
 }
@@ -32,6 +35,8 @@ export const UNKNOWN_FORMAT: i64 = i64.MIN_VALUE;
   switch (own) {
     case FORMAT_X86_64: return withParent(parent, op, X86_64_FORMAT, a, b);
     case FORMAT_VTD_SS: return withParent(parent, op, VTD_SS_FORMAT, a, b);
+    // Single-stage only until its G-stage (Sv39x4...) exists: no pair is compiled.
+    case FORMAT_RISCV_SV: return parent < 0 ? op.runPair(RISCV_SV_FORMAT, NO_PARENT_FORMAT, a, b) : UNKNOWN_FORMAT;
   }
   return UNKNOWN_FORMAT;
 }

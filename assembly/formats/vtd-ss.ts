@@ -56,6 +56,8 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
     return PERM_U | <u32>(allowed & (R | W | X));
   }
   @inline accessedBit(): u64 { return 0x100; }
+  /** Hardware sets A in table entries too. */
+  @inline tableAccessed(): bool { return true; }
   @inline dirtyBit(): u64 { return 0x200; }
   @inline canLeaf(level: u32): bool { return level <= 2; }
   /** A leaf with neither R nor W would read as not present. */

@@ -61,6 +61,8 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
     return PERM_R | <u32>(allowed & RW) | (<u32>(allowed & US) << 1) | <u32>((allowed >> 61) & 4);
   }
   @inline accessedBit(): u64 { return 0x20; }
+  /** Hardware sets A in table entries too. */
+  @inline tableAccessed(): bool { return true; }
   @inline dirtyBit(): u64 { return 0x40; }
   @inline canLeaf(level: u32): bool { return level <= 2; }
   @inline mappable(perms: u32): bool { return true; }

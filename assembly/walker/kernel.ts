@@ -142,7 +142,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       fail(lane, entryFault(ptr, kind), 1, level, p.exists() ? entry : entryAddress(f, table, input, level));
       return;
     }
-    if ((m.ad() && ctxWriteAd) && !(pte & f.accessedBit())) {
+    if ((m.ad() && ctxWriteAd) && (kind == ENTRY_LEAF || f.tableAccessed()) && !(pte & f.accessedBit())) {
       pte |= f.accessedBit();
       if (p.exists()) {
         if (!storeThroughParent(lane, entry, f.accessedBit())) return;
@@ -211,7 +211,7 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     fail(lane, entryFault(ptr, kind), 2, level, gpa);
     return;
   }
-  if ((m.ad() && ctxParentWriteAd) && !(pte & p.accessedBit())) {
+  if ((m.ad() && ctxParentWriteAd) && (kind == ENTRY_LEAF || p.tableAccessed()) && !(pte & p.accessedBit())) {
     pte |= p.accessedBit();
     setBits(ptr, p.accessedBit());
   }

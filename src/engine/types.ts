@@ -24,6 +24,7 @@ export type FaultReasonCode = (typeof FaultReason)[keyof typeof FaultReason];
 export const FORMATS = {
   'x86-64': { id: 1, levels: [4, 5], parents: ['vtd-ss', 'x86-64'], about: 'x86-64 4/5-level paging: VT-d first stage, AMD v2' },
   'vtd-ss': { id: 2, levels: [3, 4, 5], parents: ['vtd-ss', 'x86-64'], about: 'Intel VT-d second stage, 3 to 5 levels' },
+  'riscv-sv': { id: 3, levels: [3, 4, 5], parents: [], about: 'RISC-V Sv39/Sv48/Sv57 first stage (single-stage until the G-stage lands)' },
 } as const satisfies Record<string, { id: number; levels: readonly number[]; parents: readonly string[]; about: string }>;
 export type FormatName = keyof typeof FORMATS;
 

@@ -52,6 +52,22 @@ const codecs: Record<FormatName, EntryCodec> = {
       return entry;
     },
   },
+  'riscv-sv': {
+    present: (entry) => (entry & 1n) !== 0n,
+    // R, W or X: a leaf at any level.
+    isLargeLeaf: (entry) => (entry & 0b1110n) !== 0n,
+    // V with PPN; no R/W/X: a pointer.
+    table: (pa) => ((pa >> 12n) << 10n) | 1n,
+    leaf(pa, _level, perms) {
+      if ((perms & Perm.R) === 0 && ((perms & Perm.X) === 0 || (perms & Perm.W) !== 0)) throw new Error('riscv-sv needs R, or X without W, in a leaf');
+      let entry = ((pa >> 12n) << 10n) | 1n;
+      if (perms & Perm.R) entry |= 1n << 1n;
+      if (perms & Perm.W) entry |= 1n << 2n;
+      if (perms & Perm.X) entry |= 1n << 3n;
+      if (perms & Perm.U) entry |= 1n << 4n;
+      return entry;
+    },
+  },
 };
 
 export class PageTableBuilder {

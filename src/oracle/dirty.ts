@@ -6,8 +6,9 @@ import { FaultReason, type FormatName, type PhysMemory, type SpaceDescriptor } f
 import { walkSpace } from './walk.js';
 import { D as X86_64_D } from './x86-64.js';
 import { D as VTD_SS_D } from './vtd-ss.js';
+import { D as RISCV_SV_D } from './riscv-sv.js';
 
-const DIRTY_BIT: Record<FormatName, bigint> = { 'x86-64': X86_64_D, 'vtd-ss': VTD_SS_D };
+const DIRTY_BIT: Record<FormatName, bigint> = { 'x86-64': X86_64_D, 'vtd-ss': VTD_SS_D, 'riscv-sv': RISCV_SV_D };
 
 export interface OracleLeafEntry {
   fault: number;

@@ -6,6 +6,7 @@ import type { WalkReport } from './report.js';
 import { hostView, type TableView } from './table-view.js';
 import { walkVtdSecondStage } from './vtd-ss.js';
 import { walkX86_64 } from './x86-64.js';
+import { walkRiscvSv } from './riscv-sv.js';
 
 const U64_LIMIT = 1n << 64n;
 
@@ -28,6 +29,8 @@ function walkFormat(view: TableView, paBits: number, space: SpaceDescriptor, iov
       return walkX86_64(view, paBits, space, iova, access);
     case 'vtd-ss':
       return walkVtdSecondStage(view, paBits, space, iova, access);
+    case 'riscv-sv':
+      return walkRiscvSv(view, paBits, space, iova, access);
     default:
       throw new Error(`unknown format: ${String(space.format)}`);
   }

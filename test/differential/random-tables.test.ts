@@ -4,6 +4,7 @@
 // never reads outside simulated memory: an address at or above 2^paBits, or one that
 // is not backed, is an EXTERNAL fault, never a value.
 
+import { FORMAT_FACTS } from './support/format-facts.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Engine } from '../../src/engine/engine.js';
@@ -37,7 +38,7 @@ function inputAddress(shape: StageShape, r: Request): bigint {
   if (r.wide) return r.bits;
   const width = BigInt(inputBits(shape));
   const low = r.bits & ((1n << width) - 1n);
-  if (shape.format === 'vtd-ss' || (low & (1n << (width - 1n))) === 0n) return low;
+  if (!FORMAT_FACTS[shape.format].signExtended || (low & (1n << (width - 1n))) === 0n) return low;
   return low | (MASK64 & ~((1n << width) - 1n));
 }
 
@@ -122,7 +123,7 @@ describe.each(BUILDS)('reads outside simulated memory (%s build)', (build) => {
       const ref = spaceRef(engine, id, shape, 0, false);
       const iova = probeInput(shape);
       const rootLevel = shape.levels - 1;
-      const table = (pa: bigint) => pa | 0b111n; // present and writable in both formats
+      const table = FORMAT_FACTS[shape.format].encodeTable;
       // A table just below the root, never backed: the walk faults there.
       engine.phys.write64(lastFrame + INDEX * 8n, table(top - 0x2000n));
       const external = { fault: FaultReason.EXTERNAL, stage: 1, level: rootLevel - 1, addr: top - 0x2000n };

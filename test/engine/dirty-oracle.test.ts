@@ -10,6 +10,7 @@
 //   but D bits the oracle clears.
 // Dirty reads and leaf lookups never move a counter.
 
+import { FORMAT_FACTS } from '../differential/support/format-facts.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Access, Engine, EngineError } from '../../src/index.js';
@@ -25,7 +26,7 @@ const MASK64 = (1n << 64n) - 1n;
 const GiB = 1n << 30n;
 /** The window maps go to: 4 GiB at the top of a 39-bit input, or at the top of x86-64's upper half. */
 function windowBase(shape: StageShape): bigint {
-  return shape.format === 'x86-64' ? 0xffff_ffff_0000_0000n : 0x7f_0000_0000n;
+  return FORMAT_FACTS[shape.format].signExtended ? 0xffff_ffff_0000_0000n : 0x7f_0000_0000n;
 }
 const WINDOW = 4n * GiB;
 /** Output addresses (never read): below 2^40, aligned to any page. */
@@ -175,9 +176,9 @@ describe.each(BUILDS)('dirty reads against the oracle (%s build)', (build) => {
           ops.forEach((o, step) => {
             const where = `seed ${seed} step ${step}`;
             // x86-64: half the time in the upper half (the same tables, sign-extended).
-            const upper = ref.shape.format === 'x86-64' && (step + seed) % 2 === 1;
+            const upper = FORMAT_FACTS[ref.shape.format].signExtended && (step + seed) % 2 === 1;
             const base = upper ? MASK64 & ~((1n << (width - 1n)) - 1n) : 0n;
-            const span = 1n << (ref.shape.format === 'x86-64' ? width - 1n : width);
+            const span = 1n << (FORMAT_FACTS[ref.shape.format].signExtended ? width - 1n : width);
             if (o.kind === 'leaf') {
               checkLeaf(engine, engine.paBits, ref, base + (o.offset % span), where);
               return;

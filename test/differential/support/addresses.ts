@@ -1,6 +1,7 @@
 // Where the differential tests put things: IOVA slots per table shape, output
 // addresses, guest RAM for stage-1 tables and the GPA window stage-1 leaves point into.
 
+import { FORMAT_FACTS } from './format-facts.js';
 import type { StageShape } from './layouts.js';
 
 export const KiB4 = 0x1000n;
@@ -32,7 +33,7 @@ export function inputBits(shape: StageShape): number {
  * top indices 256 and 511, which are canonical high-half addresses.
  */
 function indexChoices(shape: StageShape, level: number): number[] {
-  if (level === shape.levels - 1) return shape.format === 'x86-64' ? [0, 1, 255, 256, 511] : [0, 1, 511];
+  if (level === shape.levels - 1) return FORMAT_FACTS[shape.format].signExtended ? [0, 1, 255, 256, 511] : [0, 1, 511];
   return [0, 1, 511];
 }
 
@@ -43,7 +44,7 @@ export function slotIova(shape: StageShape, pick: readonly number[], leafLevel: 
     const choices = indexChoices(shape, level);
     iova |= BigInt(choices[(pick[level] ?? 0) % choices.length]) << BigInt(12 + 9 * level);
   }
-  return shape.format === 'x86-64' ? signExtend(iova, inputBits(shape)) : iova;
+  return FORMAT_FACTS[shape.format].signExtended ? signExtend(iova, inputBits(shape)) : iova;
 }
 
 function signExtend(value: bigint, bits: number): bigint {
@@ -54,7 +55,7 @@ function signExtend(value: bigint, bits: number): bigint {
 /** IOVAs the format refuses with ADDRESS_SIZE (x86: not canonical; vtd-ss: above the input width). */
 export function outOfRangeIova(shape: StageShape, n: number): bigint {
   const bits = BigInt(inputBits(shape));
-  const choices = shape.format === 'x86-64'
+  const choices = FORMAT_FACTS[shape.format].signExtended
     ? [1n << (bits - 1n), 0x8000_0000_0000_0000n, MASK64 ^ (1n << (bits - 1n))]
     : [1n << bits, 0xffff_ffff_ffff_f000n, (1n << bits) | 0x1234n];
   return choices[n % choices.length];

@@ -2,6 +2,7 @@
 // place: find the entry by walking with a memory that records reads, then write a
 // changed word with engine.phys.write64.
 
+import { FORMAT_FACTS } from './format-facts.js';
 import type { FormatName, SpaceDescriptor, Translation } from '../../../src/engine/types.js';
 import { oracleTranslate } from '../../../src/oracle/index.js';
 import { GuestPhysView, RecordingMemory } from './memory.js';
@@ -51,20 +52,14 @@ export function findLeaf(world: World, space: SpaceRef, iova: bigint): LeafEntry
 export const EDIT_KINDS = ['toggle-w', 'toggle-r-or-u', 'toggle-x', 'not-present', 'retarget', 'reserved', 'clear-ad'] as const;
 export type EditKind = (typeof EDIT_KINDS)[number];
 
-const ADDRESS = ((1n << 52n) - 1n) & ~0xfffn;
-
-interface Bits { w: bigint; rOrU: bigint; x: bigint; present: bigint; ad: bigint }
-const BITS: Record<FormatName, Bits> = {
-  'x86-64': { w: 1n << 1n, rOrU: 1n << 2n, x: 1n << 63n, present: 1n, ad: 0x60n },
-  'vtd-ss': { w: 1n << 1n, rOrU: 1n, x: 1n << 2n, present: 0b11n, ad: 0x300n },
-};
 
 /**
  * The leaf after one edit. `retarget` supplies a new output address aligned to the
  * page; `n` picks which reserved bit to set.
  */
 export function editedLeaf(format: FormatName, leaf: LeafEntry, kind: EditKind, paBits: number, n: number, retarget: () => bigint): bigint {
-  const b = BITS[format];
+  const facts = FORMAT_FACTS[format];
+  const b = facts.bits;
   const v = leaf.value;
   switch (kind) {
     case 'toggle-w': return v ^ b.w;
@@ -73,14 +68,14 @@ export function editedLeaf(format: FormatName, leaf: LeafEntry, kind: EditKind, 
     case 'not-present': return v & ~b.present;
     case 'clear-ad': return v & ~b.ad;
     case 'retarget': {
-      const pageAddress = ADDRESS & ~((1n << BigInt(leaf.pageShift)) - 1n);
-      return (v & ~pageAddress) | retarget();
+      const pageAddress = facts.addressField & ~facts.encodeAddress((1n << BigInt(leaf.pageShift)) - 1n);
+      return (v & ~pageAddress) | facts.encodeAddress(retarget());
     }
     case 'reserved': {
       // An address bit at or above paBits, or (large pages) a low address bit.
       const lowBit = leaf.level > 0 && n % 3 === 0;
       const bit = lowBit ? 13n + BigInt(n % 8) : BigInt(paBits + (n % (52 - paBits)));
-      return v | (1n << bit);
+      return v | facts.encodeAddress(1n << bit);
     }
   }
 }

@@ -2,6 +2,7 @@
 // invalidation the architecture requires, every translation is checked against
 // the oracle.
 
+import { FORMAT_FACTS } from './format-facts.js';
 import { EngineError } from '../../../src/engine/errors.js';
 import { Perm, type FormatName } from '../../../src/engine/types.js';
 import {
@@ -298,11 +299,9 @@ function tablePageGpa(n: number): bigint {
   return GUEST_TABLE_GPA + BigInt(n % GUEST_TABLE_PAGES) * KiB4;
 }
 
-/** Permissions the format can encode: x86-64 always grants R, vtd-ss needs R or W. */
+/** Permissions the format can encode (support/format-facts.ts). */
 function mappablePerms(format: FormatName, bits: number): number {
-  if (format === 'x86-64') return Perm.R | (bits & (Perm.W | Perm.X | Perm.U));
-  const rwx = bits & (Perm.R | Perm.W | Perm.X);
-  return rwx & (Perm.R | Perm.W) ? rwx : rwx | Perm.R;
+  return FORMAT_FACTS[format].mappable(bits);
 }
 
 /** Runs a builder call; an expected refusal (already mapped, out of table memory) is not a failure. */
