@@ -1,6 +1,6 @@
 // Identical page tables for the Wasm engine and the plain-TypeScript peer: the same
 // random pages mapped the same way, so both sides translate the same requests.
-import { Engine, Perm, type EngineOptions, type SpaceDescriptor } from '../src/engine/index.js';
+import { Engine, Perm, type EngineOptions, type FormatName, type SpaceDescriptor } from '../src/engine/index.js';
 import { MapPhysMemory, PageTableBuilder, BumpAllocator, guestMemory } from '../src/oracle/index.js';
 import { PlainIommu } from './peer/plain-iommu.js';
 import { Rng, distinctPages } from '../src/workload/rng.js';
@@ -24,16 +24,19 @@ export interface FlatFixtureOptions {
   seed: number;
   engine: EngineOptions;
   peerIotlbEntries: number;
+  /** The space's format and levels; default x86-64, 4 levels. */
+  shape?: { format: FormatName; levels: number };
 }
 
-/** An x86-64 4-level space with `pages` random distinct 4 KiB pages mapped to random frames. */
+/** A 4-level space (x86-64 unless `shape` says) with `pages` random distinct 4 KiB pages mapped to random frames. */
 export async function flatFixture(o: FlatFixtureOptions): Promise<Side> {
   const rng = new Rng(o.seed);
   const engine = await Engine.create({ paBits: PA_BITS, ...o.engine });
-  const space = engine.createSpace({ format: 'x86-64', levels: 4 });
+  const shape = o.shape ?? { format: 'x86-64', levels: 4 };
+  const space = engine.createSpace(shape);
   const mem = new MapPhysMemory();
   const builder = new PageTableBuilder(mem, new BumpAllocator(1n << 39n));
-  const peerSpace: SpaceDescriptor = { format: 'x86-64', levels: 4, root: builder.newTable(), ad: false };
+  const peerSpace: SpaceDescriptor = { ...shape, root: builder.newTable(), ad: false };
   const pages = distinctPages(rng, o.pages, o.iovaBits - 12);
   for (const page of pages) {
     const iova = BigInt(page) << 12n;

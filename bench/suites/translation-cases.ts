@@ -1,5 +1,6 @@
 // The translation cases of the core suite: IOTLB hits, cold 4-level walks with and
-// without walk caches, a realistic mix, and cold nested 4x4 walks.
+// without walk caches (x86-64 and RISC-V Sv48), a realistic mix, and cold nested 4x4
+// walks.
 import { Access } from '../../src/engine/index.js';
 import type { BenchCase } from '../harness.js';
 import { perOp } from '../harness.js';
@@ -79,6 +80,17 @@ export const translationCases = [
         engine: { iotlb: false, walkCache: false },
       });
       return translationCase('walk4', side, 12, 1024, 'walk4');
+    },
+  },
+  {
+    // The same cold walks on RISC-V Sv48 tables: the peer walks them with the oracle's RISC-V walker.
+    name: 'walk-sv48',
+    build: async (): Promise<BenchCase> => {
+      const side = await flatFixture({
+        pages: 262144, iovaBits: 34, seed: 2, peerIotlbEntries: 0, shape: { format: 'riscv-sv', levels: 4 },
+        engine: { iotlb: false, walkCache: false },
+      });
+      return translationCase('walk-sv48', side, 12, 1024);
     },
   },
   {

@@ -14,6 +14,8 @@ interface EntryCodec {
   /** A present entry at `level` (> 0) that maps a page rather than a table. */
   isLargeLeaf(entry: bigint): boolean;
   table(pa: bigint): bigint;
+  /** The next table a table entry points at. */
+  tableOf(entry: bigint): bigint;
   leaf(pa: bigint, level: number, perms: number): bigint;
 }
 
@@ -26,6 +28,7 @@ const codecs: Record<FormatName, EntryCodec> = {
     isLargeLeaf: (entry) => (entry & PS) !== 0n,
     // P | R/W | U/S, XD clear.
     table: (pa) => pa | 0b111n,
+    tableOf: (entry) => entry & ADDRESS,
     leaf(pa, level, perms) {
       if ((perms & Perm.R) === 0) throw new Error('x86-64 cannot map a page without R');
       let entry = pa | 1n;
@@ -41,6 +44,7 @@ const codecs: Record<FormatName, EntryCodec> = {
     isLargeLeaf: (entry) => (entry & PS) !== 0n,
     // R | W | X.
     table: (pa) => pa | 0b111n,
+    tableOf: (entry) => entry & ADDRESS,
     leaf(pa, level, perms) {
       // U is not encodable: a second stage always grants it.
       if ((perms & (Perm.R | Perm.W)) === 0) throw new Error('vtd-ss cannot map a page without R or W');
@@ -58,6 +62,7 @@ const codecs: Record<FormatName, EntryCodec> = {
     isLargeLeaf: (entry) => (entry & 0b1110n) !== 0n,
     // V with PPN; no R/W/X: a pointer.
     table: (pa) => ((pa >> 12n) << 10n) | 1n,
+    tableOf: (entry) => ((entry >> 10n) & ((1n << 44n) - 1n)) << 12n,
     leaf(pa, _level, perms) {
       if ((perms & Perm.R) === 0 && ((perms & Perm.X) === 0 || (perms & Perm.W) !== 0)) throw new Error('riscv-sv needs R, or X without W, in a leaf');
       let entry = ((pa >> 12n) << 10n) | 1n;
@@ -109,7 +114,7 @@ export class PageTableBuilder {
       } else if (codec.isLargeLeaf(entry)) {
         throw new Error(`level ${level} already maps a large page over 0x${iova.toString(16)}`);
       } else {
-        table = entry & ADDRESS;
+        table = codec.tableOf(entry);
       }
     }
     this.mem.write64(table + indexAt(iova, leafLevel) * 8n, codec.leaf(pa, leafLevel, perms));
