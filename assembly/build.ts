@@ -5,7 +5,7 @@
 // tables may sit in guest RAM, where a guest can rewrite any pointer. It never
 // touches a cache: invalidation is the caller's job, as it is a driver's.
 import { paBits } from './layout';
-import { spaceAt, S_LEVELS, S_ROOT, S_ALLOCATOR, S_PARENT } from './spaces';
+import { spaceAt, S_LEVELS, S_ROOT, S_ALLOCATOR, S_PARENT, S_FLAGS, FLAG_AD } from './spaces';
 import { allocTable, freeTable, tableOwned, hostFrameFor, allocFailure, NO_PAGE, ALLOC_NO_RECORDS } from './allocators';
 import { count, C_PAGES_SPLIT } from './counters';
 
@@ -36,6 +36,9 @@ let unmapBadTable = false;
 
 @inline function tableSpaceOf(space: u32): i32 { return load<i32>(spaceAt(space) + S_PARENT); }
 
+/** Whether the space's hardware A/D update is on (a format may encode leaves for it). */
+@inline function hardwareAdOf(space: u32): bool { return (load<u8>(spaceAt(space) + S_FLAGS) & FLAG_AD) != 0; }
+
 /** Largest leaf level whose page fits the alignment of `iova` and `pa` and the remaining length. */
 function leafLevelFor<F>(f: F, iova: u64, pa: u64, remaining: u64, levels: u32): u32 {
   let level: u32 = levels - 1;
@@ -60,7 +63,7 @@ function mapPage<F>(f: F, space: u32, iova: u64, pa: u64, leafLevel: u32, perms:
     const pte = load<u64>(slot);
     if (level == leafLevel) {
       if (f.present(pte)) return BUILD_EXISTS;
-      store<u64>(slot, f.makeLeaf(pa, level, perms));
+      store<u64>(slot, f.makeLeaf(pa, level, perms, hardwareAdOf(space)));
       return BUILD_OK;
     }
     if (!f.present(pte)) {
@@ -112,7 +115,7 @@ function splitLeaf<F>(f: F, tableSpace: i32, allocator: u32, space: u32, slot: u
   const perms = f.perms(pte);
   const span = <u64>1 << <u64>f.levelShift(level - 1);
   for (let i: u64 = 0; i < <u64>f.tableEntries(); i++) {
-    store<u64>(frame + (<usize>i << 3), f.makeLeaf(base + i * span, level - 1, perms));
+    store<u64>(frame + (<usize>i << 3), f.makeLeaf(base + i * span, level - 1, perms, hardwareAdOf(space)));
   }
   store<u64>(slot, f.makeTable(child));
   count(C_PAGES_SPLIT);

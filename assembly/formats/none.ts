@@ -23,6 +23,7 @@
   @inline accessedBit(): u64 { return 0; }
   @inline dirtyBit(): u64 { return 0; }
   @inline tableAccessed(): bool { return false; }
+  @inline adOffFaults(): bool { return false; }
 }
 
 export const NO_PARENT_FORMAT = changetype<NoParent>(0);

@@ -90,6 +90,11 @@ const PPN_ABOVE_52: u64 = 0x003C_0000_0000_0000;
   @inline dirtyBit(): u64 { return D; }
   /** A and D of a table entry are reserved: hardware sets them on leaves only. */
   @inline tableAccessed(): bool { return false; }
+  /**
+   * Without hardware A/D update (the space's `ad` off: SADE/GADE = 0) a leaf with A
+   * clear, or D clear for a write, is a page fault (ACCESS_FLAG here).
+   */
+  @inline adOffFaults(): bool { return true; }
   /** The builder makes 4 KiB, 2 MiB and 1 GiB pages. */
   @inline canLeaf(level: u32): bool { return level <= 2; }
   /** A leaf needs R or X, and W needs R (W alone and W+X are reserved). */
@@ -97,8 +102,14 @@ const PPN_ABOVE_52: u64 = 0x003C_0000_0000_0000;
     return (perms & PERM_R) != 0 || ((perms & PERM_X) != 0 && (perms & PERM_W) == 0);
   }
   @inline makeTable(pa: u64): u64 { return ((pa >> 12) << 10) | V; }
-  @inline makeLeaf(pa: u64, level: u32, perms: u32): u64 {
-    let pte = ((pa >> 12) << 10) | V;
+  /**
+   * A is set, and D on a writable leaf unless the hardware updates A/D
+   * (`hardwareAd`), as Linux's RISC-V IOMMU driver writes them: without the update
+   * a clear bit would fault every access; with it, D starts clear for dirty tracking.
+   */
+  @inline makeLeaf(pa: u64, level: u32, perms: u32, hardwareAd: bool): u64 {
+    let pte = ((pa >> 12) << 10) | V | A;
+    if ((perms & PERM_W) && !hardwareAd) pte |= D;
     if (perms & PERM_R) pte |= R;
     if (perms & PERM_W) pte |= W;
     if (perms & PERM_X) pte |= X;

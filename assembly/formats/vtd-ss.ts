@@ -58,12 +58,15 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline accessedBit(): u64 { return 0x100; }
   /** Hardware sets A in table entries too. */
   @inline tableAccessed(): bool { return true; }
+  /** With A/D update off, A and D are not used at all. */
+  @inline adOffFaults(): bool { return false; }
   @inline dirtyBit(): u64 { return 0x200; }
   @inline canLeaf(level: u32): bool { return level <= 2; }
   /** A leaf with neither R nor W would read as not present. */
   @inline mappable(perms: u32): bool { return (perms & (PERM_R | PERM_W)) != 0; }
   @inline makeTable(pa: u64): u64 { return pa | R | W | X; }
-  @inline makeLeaf(pa: u64, level: u32, perms: u32): u64 {
+  /** `hardwareAd`: the space's A/D update is on (unused: leaves start with A and D clear). */
+  @inline makeLeaf(pa: u64, level: u32, perms: u32, hardwareAd: bool): u64 {
     let pte = pa;
     if (perms & PERM_R) pte |= R;
     if (perms & PERM_W) pte |= W;

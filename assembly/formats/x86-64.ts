@@ -63,11 +63,14 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   @inline accessedBit(): u64 { return 0x20; }
   /** Hardware sets A in table entries too. */
   @inline tableAccessed(): bool { return true; }
+  /** With A/D update off, A and D are not used at all. */
+  @inline adOffFaults(): bool { return false; }
   @inline dirtyBit(): u64 { return 0x40; }
   @inline canLeaf(level: u32): bool { return level <= 2; }
   @inline mappable(perms: u32): bool { return true; }
   @inline makeTable(pa: u64): u64 { return pa | P | RW | US; }
-  @inline makeLeaf(pa: u64, level: u32, perms: u32): u64 {
+  /** `hardwareAd`: the space's A/D update is on (unused: leaves start with A and D clear). */
+  @inline makeLeaf(pa: u64, level: u32, perms: u32, hardwareAd: bool): u64 {
     let pte = pa | P;
     if (perms & PERM_W) pte |= RW;
     if (perms & PERM_U) pte |= US;

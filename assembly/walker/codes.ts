@@ -5,6 +5,8 @@ export const REASON_PERMISSION: u32 = 2;
 export const REASON_RESERVED: u32 = 3;
 export const REASON_ADDRESS_SIZE: u32 = 4;
 export const REASON_EXTERNAL: u32 = 5;
+/** 6 is the fault ring's stale hit (translate.ts); 7 and 8 are statuses (no such space, a nested space). */
+export const REASON_ACCESS_FLAG: u32 = 9;
 
 export const ACCESS_READ: u32 = 1;
 export const ACCESS_WRITE: u32 = 2;

@@ -16,7 +16,7 @@
 import { entryAddress, entryPointer, entryPointerInWidth, ENTRY_LEAF, ENTRY_TABLE } from '../table-entry';
 import { PERM_R, PERM_W } from '../formats/common';
 import { count, countBy, C_PTE_READS, C_AD_WRITES, C_STAGE2_WALKS } from '../counters';
-import { REASON_PERMISSION, REASON_ADDRESS_SIZE, ACCESS_READ, ACCESS_WRITE, ACCESS_USER } from './codes';
+import { REASON_PERMISSION, REASON_ADDRESS_SIZE, REASON_ACCESS_FLAG, ACCESS_READ, ACCESS_WRITE, ACCESS_USER } from './codes';
 import {
   ctxSpace, ctxLevels, ctxRoot, ctxWriteAd, ctxTracksDirty, ctxWalkCaches, ctxWalkThreshold,
   ctxParent, ctxParentLevels, ctxParentRoot, ctxParentWriteAd, ctxParentTracksDirty,
@@ -178,6 +178,11 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
     const walkPerms = perms & f.permsOf(allowed);
     const access = load<u32>(lane + L_ACCESS);
     if ((walkPerms & access) != access) { fail(lane, REASON_PERMISSION, 1, level, input); return; }
+    // Formats that fault instead of ignoring A/D when the space cannot update them.
+    if (f.adOffFaults() && !ctxTracksDirty && (!(pte & f.accessedBit()) || ((access & ACCESS_WRITE) && !(pte & f.dirtyBit())))) {
+      fail(lane, REASON_ACCESS_FLAG, 1, level, input);
+      return;
+    }
     const output = f.leafAddr(pte, level) | offsetIn(f, input, level);
     if (p.exists()) {
       store<u64>(lane + L_PTE, pte);
@@ -193,7 +198,9 @@ function startParent<F, P, M>(f: F, p: P, m: M, lane: usize, gpa: u64, access: u
       setBits(ptr, f.dirtyBit());
       dirty = true;
     }
-    finish(lane, output, walkPerms, f.levelShift(level), level, 0, !ctxTracksDirty || dirty, f.levelShift(level));
+    // A cached copy grants W only when a write needs no D update, nor faults for want of one.
+    const tracked = ctxTracksDirty || f.adOffFaults();
+    finish(lane, output, walkPerms, f.levelShift(level), level, 0, !tracked || dirty, f.levelShift(level));
     return;
   }
 }

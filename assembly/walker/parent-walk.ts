@@ -149,5 +149,5 @@ export function finishNested<F, M>(
   const perms = load<u32>(lane + L_PERMS);
   const ownShift = f.levelShift(level);
   finish(lane, host, (perms & parentPerms & ~PERM_U) | (perms & PERM_U), ownShift < parentShift ? ownShift : parentShift,
-    level, gpa, parentWritable && (!ctxTracksDirty || dirty), ownShift);
+    level, gpa, parentWritable && (!(ctxTracksDirty || f.adOffFaults()) || dirty), ownShift);
 }

@@ -12,6 +12,12 @@ export const FaultReason = {
   RESERVED: 3,
   ADDRESS_SIZE: 4,
   EXTERNAL: 5,
+  /**
+   * The leaf's A (or for a write D) is clear and the space cannot set it (RISC-V with
+   * `ad` off). 6 is the fault ring's stale hit; 7 and 8 are statuses (no such space, a
+   * nested space).
+   */
+  ACCESS_FLAG: 9,
 } as const;
 export type FaultReasonCode = (typeof FaultReason)[keyof typeof FaultReason];
 
@@ -66,6 +72,12 @@ export interface SpaceDescriptor {
   root: bigint;
   /** Set accessed/dirty bits while walking. */
   ad: boolean;
+  /**
+   * Walk as an inspection does (Engine.walk without writeAd): nothing is written,
+   * while `ad` still says whether the hardware could set A/D, which decides the
+   * formats that fault when it cannot (RISC-V).
+   */
+  inspect?: boolean;
   parent?: SpaceDescriptor;
 }
 

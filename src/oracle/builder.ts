@@ -16,7 +16,8 @@ interface EntryCodec {
   table(pa: bigint): bigint;
   /** The next table a table entry points at. */
   tableOf(entry: bigint): bigint;
-  leaf(pa: bigint, level: number, perms: number): bigint;
+  /** `hardwareAd`: the space's A/D update is on (RISC-V then leaves D clear; without it A and D are set). */
+  leaf(pa: bigint, level: number, perms: number, hardwareAd: boolean): bigint;
 }
 
 const ADDRESS = ((1n << 52n) - 1n) & ~0xfffn;
@@ -63,9 +64,11 @@ const codecs: Record<FormatName, EntryCodec> = {
     // V with PPN; no R/W/X: a pointer.
     table: (pa) => ((pa >> 12n) << 10n) | 1n,
     tableOf: (entry) => ((entry >> 10n) & ((1n << 44n) - 1n)) << 12n,
-    leaf(pa, _level, perms) {
+    leaf(pa, _level, perms, hardwareAd) {
       if ((perms & Perm.R) === 0 && ((perms & Perm.X) === 0 || (perms & Perm.W) !== 0)) throw new Error('riscv-sv needs R, or X without W, in a leaf');
-      let entry = ((pa >> 12n) << 10n) | 1n;
+      // V | A, and D on a writable leaf unless the hardware sets it (as Linux's driver writes them).
+      let entry = ((pa >> 12n) << 10n) | 1n | (1n << 6n);
+      if ((perms & Perm.W) !== 0 && !hardwareAd) entry |= 1n << 7n;
       if (perms & Perm.R) entry |= 1n << 1n;
       if (perms & Perm.W) entry |= 1n << 2n;
       if (perms & Perm.X) entry |= 1n << 3n;
@@ -117,7 +120,7 @@ export class PageTableBuilder {
         table = codec.tableOf(entry);
       }
     }
-    this.mem.write64(table + indexAt(iova, leafLevel) * 8n, codec.leaf(pa, leafLevel, perms));
+    this.mem.write64(table + indexAt(iova, leafLevel) * 8n, codec.leaf(pa, leafLevel, perms, space.ad));
   }
 }
 

@@ -19,6 +19,11 @@ export interface Leaf {
   base: bigint;
   /** The format's dirty bit as a mask. */
   dirtyBit: bigint;
+  /**
+   * Set by formats that fault instead of ignoring A/D when the space cannot update
+   * them (RISC-V with `ad` off): the accessed bit to require.
+   */
+  accessedBitRequired?: bigint;
 }
 
 /** Access bits and Perm bits share values: READ needs R, WRITE needs W, EXEC needs X, USER needs U. */
@@ -28,6 +33,10 @@ export function allows(perms: number, access: number): boolean {
 
 export function finishLeaf(view: TableView, space: SpaceDescriptor, iova: bigint, access: number, leaf: Leaf): WalkReport {
   if (!allows(leaf.perms, access)) return faultReport(FaultReason.PERMISSION, 1, leaf.level, iova);
+  const adFaults = leaf.accessedBitRequired !== undefined && !space.ad;
+  if (adFaults && ((leaf.entry & leaf.accessedBitRequired!) === 0n || ((access & Access.WRITE) !== 0 && (leaf.entry & leaf.dirtyBit) === 0n))) {
+    return faultReport(FaultReason.ACCESS_FLAG, 1, leaf.level, iova);
+  }
 
   const offset = iova & ((1n << BigInt(leaf.pageShift)) - 1n);
   const result = view.output(leaf.base | offset, access, leaf);
@@ -36,10 +45,11 @@ export function finishLeaf(view: TableView, space: SpaceDescriptor, iova: bigint
   // D is written only once the whole translation has succeeded: a write that
   // some stage refuses never happened, so it must not mark the page dirty.
   let dirty = (leaf.entry & leaf.dirtyBit) !== 0n;
-  if (space.ad && (access & Access.WRITE) !== 0 && !dirty) {
+  if (space.ad && !space.inspect && (access & Access.WRITE) !== 0 && !dirty) {
     const refused = view.setBits(leaf.entryAddr, leaf.dirtyBit);
     if (refused) return refused;
     dirty = true;
   }
-  return { translation: result.translation, writeCacheable: result.writeCacheable && (!space.ad || dirty) };
+  // A cached copy grants W only when a later write needs no D update, nor faults for want of one.
+  return { translation: result.translation, writeCacheable: result.writeCacheable && (!(space.ad || adFaults) || dirty) };
 }

@@ -45,7 +45,7 @@ export function walkRiscvSv(view: TableView, paBits: number, space: SpaceDescrip
       table = output;
       continue;
     }
-    if (space.ad && (entry & A) === 0n) {
+    if (space.ad && !space.inspect && (entry & A) === 0n) {
       entry |= A;
       const refused = view.setBits(entryAddr, A);
       if (refused) return refused;
@@ -55,7 +55,7 @@ export function walkRiscvSv(view: TableView, paBits: number, space: SpaceDescrip
     if (entry & W) perms |= Perm.W;
     if (entry & X) perms |= Perm.X;
     if (entry & U) perms |= Perm.U;
-    return finishLeaf(view, space, iova, access, { level, entryAddr, entry, perms, pageShift, base: output, dirtyBit: D });
+    return finishLeaf(view, space, iova, access, { level, entryAddr, entry, perms, pageShift, base: output, dirtyBit: D, accessedBitRequired: A });
   }
   throw new Error('unreachable: a pointer at level 0 is reserved');
 }

@@ -35,7 +35,7 @@ export function walkX86_64(view: TableView, paBits: number, space: SpaceDescript
     if ((entry & P) === 0n) return faultReport(FaultReason.TRANSLATION, 1, level, entryAddr);
     if (hasReservedBits(entry, level, paBits)) return faultReport(FaultReason.RESERVED, 1, level, entryAddr);
 
-    if (space.ad && (entry & A) === 0n) {
+    if (space.ad && !space.inspect && (entry & A) === 0n) {
       entry |= A;
       const refused = view.setBits(entryAddr, A);
       if (refused) return refused;

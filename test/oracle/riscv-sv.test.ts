@@ -45,7 +45,7 @@ async function agree(words: Array<[bigint, bigint]>, levels: number, iova: bigin
 describe('riscv-sv (Sv39/Sv48)', () => {
   it('translates a 4 KiB page with the leaf\'s permissions only (table entries grant everything)', async () => {
     await agree(tables(pte(0xabcde000n, V | PR | PW | PU | A | D)), 3, IOVA, WRITE | USER, ok(0xabcde567n, 0, R | W | U, 12));
-    await agree(tables(pte(0xabcde000n, V | PR | PX)), 3, IOVA, EXEC, ok(0xabcde567n, 0, R | X, 12));
+    await agree(tables(pte(0xabcde000n, V | PR | PX | A)), 3, IOVA, EXEC, ok(0xabcde567n, 0, R | X, 12));
   });
 
   it('refuses what the leaf does not grant: W, X and U', async () => {
@@ -56,9 +56,9 @@ describe('riscv-sv (Sv39/Sv48)', () => {
   });
 
   it('reads a leaf at any level: 2 MiB at level 1, a 512 GiB page at Sv48\'s level 3', async () => {
-    await agree([[E2, pte(L1, V)], [E1, pte(0x4000_0000n, V | PR)]], 3, IOVA, READ, ok(0x4000_0000n + (IOVA & 0x1f_ffffn), 1, R, 21));
+    await agree([[E2, pte(L1, V)], [E1, pte(0x4000_0000n, V | PR | A)]], 3, IOVA, READ, ok(0x4000_0000n + (IOVA & 0x1f_ffffn), 1, R, 21));
     // Sv48: VPN[3] of 0x6010_3567 is 0; a leaf there maps the whole 512 GiB.
-    await agree([[ROOT, pte(0x80_0000_0000n, V | PR | PW)]], 4, IOVA, READ, ok(0x80_0000_0000n + IOVA, 3, R | W, 39));
+    await agree([[ROOT, pte(0x80_0000_0000n, V | PR | PW | A)]], 4, IOVA, READ, ok(0x80_0000_0000n + IOVA, 3, R | W, 39));
   });
 
   it('faults V = 0 as not present, with the level and entry address', async () => {
@@ -85,7 +85,7 @@ describe('riscv-sv (Sv39/Sv48)', () => {
     await agree(tables(pte(0xabcde000n, V | PR)), 3, 0x80_0000_0000n, READ, fault(F.ADDRESS_SIZE, 1, 2, 0x80_0000_0000n));
     // The upper half: bit 38 set and copied up to 63 indexes VPN[2] = 256.
     const upper = 0xffff_ffc0_0000_0567n;
-    const words: Array<[bigint, bigint]> = [[ROOT + 256n * 8n, pte(L1, V)], [L1, pte(L0, V)], [L0, pte(0x5000n, V | PR)]];
+    const words: Array<[bigint, bigint]> = [[ROOT + 256n * 8n, pte(L1, V)], [L1, pte(L0, V)], [L0, pte(0x5000n, V | PR | A)]];
     await agree(words, 3, upper, READ, ok(0x5567n, 0, R, 12));
     await agree(tables(pte(0xabcde000n, V | PR)), 4, 0x8000_0000_0000n, READ, fault(F.ADDRESS_SIZE, 1, 3, 0x8000_0000_0000n));
   });
@@ -102,5 +102,41 @@ describe('riscv-sv (Sv39/Sv48)', () => {
     const id = e.createSpace({ format: 'riscv-sv', levels: 3, root: ROOT, ad: true });
     expect(e.translate(id, IOVA, WRITE).fault).toBe(0);
     expect([E2, E1, E0].map((at) => e.phys.read64(at)! & (A | D))).toEqual([0n, 0n, A | D]);
+  });
+});
+
+describe('riscv-sv without hardware A/D update (ad off)', () => {
+  it('faults ACCESS_FLAG on a leaf with A clear, and on a write to a leaf with D clear, after PERMISSION', async () => {
+    await agree(tables(pte(0xabcde000n, V | PR | PW)), 3, IOVA, READ, fault(F.ACCESS_FLAG, 1, 0, IOVA));
+    await agree(tables(pte(0xabcde000n, V | PR | PW | A)), 3, IOVA, READ, ok(0xabcde567n, 0, R | W, 12));
+    await agree(tables(pte(0xabcde000n, V | PR | PW | A)), 3, IOVA, WRITE, fault(F.ACCESS_FLAG, 1, 0, IOVA));
+    await agree(tables(pte(0xabcde000n, V | PR | PW | A | D)), 3, IOVA, WRITE, ok(0xabcde567n, 0, R | W, 12));
+    // PERMISSION is checked first.
+    await agree(tables(pte(0xabcde000n, V | PR)), 3, IOVA, WRITE, fault(F.PERMISSION, 1, 0, IOVA));
+  });
+
+  it('a read cached from a clean leaf does not let a later write past its clear D', async () => {
+    const e = await Engine.create({ paBits: PA_BITS, physMemBytes: 4 << 20 });
+    for (const [addr, value] of tables(pte(0xabcde000n, V | PR | PW | A))) e.phys.write64(addr, value);
+    const id = e.createSpace({ format: 'riscv-sv', levels: 3, root: ROOT });
+    expect(e.translate(id, IOVA, READ).fault).toBe(0);
+    expect(e.translate(id, IOVA, WRITE)).toMatchObject({ fault: F.ACCESS_FLAG, level: 0 });
+  });
+
+  it('the builder writes A, and D on writable leaves, only when the space cannot set them', async () => {
+    const e = await Engine.create({ physMemBytes: 4 << 20 });
+    const off = e.createSpace({ format: 'riscv-sv', levels: 3 });
+    const on = e.createSpace({ format: 'riscv-sv', levels: 3, ad: true });
+    for (const id of [off, on]) {
+      e.map(id, 0x1000n, 0x10_0000n, 0x1000n, R | W);
+      e.map(id, 0x2000n, 0x20_0000n, 0x1000n, R);
+    }
+    const bits = (id: number, iova: bigint) => e.leafEntry(id, iova).value & (A | D);
+    expect([bits(off, 0x1000n), bits(off, 0x2000n)]).toEqual([A | D, A]);
+    expect([bits(on, 0x1000n), bits(on, 0x2000n)]).toEqual([A, A]);
+    // Both translate writes; only the ad-on space marks the page dirty itself.
+    expect(e.translate(off, 0x1000n, WRITE).fault).toBe(0);
+    expect(e.translate(on, 0x1000n, WRITE).fault).toBe(0);
+    expect(bits(on, 0x1000n)).toBe(A | D);
   });
 });

@@ -44,8 +44,9 @@ export const FORMAT_FACTS: Record<FormatName, FormatFacts> = {
   },
   'riscv-sv': {
     signExtended: true,
-    // R is the leaf bit the "r-or-u" edit toggles: without it a W leaf is reserved.
-    bits: { w: 1n << 2n, rOrU: 1n << 1n, x: 1n << 3n, present: 1n, ad: 0xc0n },
+    // U, not R, is what the "r-or-u" edit toggles: an R-only leaf without R is a
+    // pointer to a table the space does not own, which the builder then refuses.
+    bits: { w: 1n << 2n, rOrU: 1n << 4n, x: 1n << 3n, present: 1n, ad: 0xc0n },
     addressField: ((1n << 54n) - 1n) & ~0x3ffn,
     encodeAddress: (pa) => (pa >> 12n) << 10n,
     encodeTable: (pa) => ((pa >> 12n) << 10n) | 1n,

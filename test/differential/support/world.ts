@@ -99,9 +99,11 @@ function mapInitialData(engine: Engine, parent: number): void {
   }
 }
 
-/** The same descriptor with A/D off at every stage: what a walk without A/D writes does. */
+/** The same descriptor walked as an inspection at every stage: what a walk without A/D writes does. */
 export function withoutAd(desc: SpaceDescriptor): SpaceDescriptor {
-  return { ...desc, ad: false, ...(desc.parent ? { parent: withoutAd(desc.parent) } : {}) };
+  // Not `ad: false`: a format that faults when the hardware cannot set A/D (RISC-V)
+  // must see the space's real setting; only the writes are left out.
+  return { ...desc, inspect: true, ...(desc.parent ? { parent: withoutAd(desc.parent) } : {}) };
 }
 
 /** Every space a translation may target: the stage-1 spaces, then the parent. */
