@@ -10,6 +10,26 @@ export const PERM_ALL: u32 = 15;
   return 12 + 9 * level;
 }
 
+/** The index of `input`'s entry in a 512-entry table at `level`. */
+@inline export function index9(input: u64, level: u32): u64 {
+  return (input >> <u64>levelShift(level)) & 511;
+}
+
+/**
+ * An input sign-extended from its top index bit (x86-64 canonical, RISC-V Sv*): the
+ * bits above it are copies of it, so shifted down (arithmetically) they read 0 or
+ * -1, and one more reads 1 or 0.
+ */
+@inline export function signExtendedOk(iova: u64, levels: u32): bool {
+  const top = <u64>(levelShift(levels) - 1);
+  return <u64>((<i64>iova >> <i64>top) + 1) <= 1;
+}
+
+/** A range that does not cross the hole between the halves: both ends valid, in the same half. */
+@inline export function sameHalfOk(first: u64, last: u64, levels: u32): bool {
+  return signExtendedOk(first, levels) && signExtendedOk(last, levels) && (<i64>(first ^ last)) >= 0;
+}
+
 /** Address bits at or above the physical width: reserved in every present entry. */
 @inline export function aboveWidth(pte: u64, paMask: u64): bool {
   return (pte & ADDRESS_MASK & ~paMask) != 0;

@@ -8,7 +8,7 @@
 // reserved encoding; so is a pointer at the last level, a superpage whose PPN has
 // bits below its size, and, Svpbmt and Svnapot not being modelled, PBMT and N.
 // Permissions are the leaf's alone: table entries grant everything.
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, index9, signExtendedOk, sameHalfOk } from './common';
 
 const V: u64 = 1;
 const R: u64 = 2;
@@ -42,19 +42,14 @@ const PPN_ABOVE_52: u64 = 0x003C_0000_0000_0000;
   @inline levelsOk(levels: u32): bool { return levels >= 3 && levels <= 5; }
   /** Geometry: 4 KiB tables of 512 entries, 9 index bits a level above the 12-bit page offset. */
   @inline levelShift(level: u32): u32 { return levelShift(level); }
-  @inline index(input: u64, level: u32): u64 { return (input >> <u64>levelShift(level)) & 511; }
+  @inline index(input: u64, level: u32): u64 { return index9(input, level); }
   @inline tableEntries(): u32 { return 512; }
   /** Index bits of every level (the walker steps a cursor by them). */
   @inline indexBits(): u32 { return 9; }
   /** The input is sign-extended from its top bit (bit 38, 47 or 56), as x86-64's is canonical. */
-  @inline inputOk(iova: u64, levels: u32): bool {
-    const top = <u64>(levelShift(levels) - 1);
-    return <u64>((<i64>iova >> <i64>top) + 1) <= 1;
-  }
+  @inline inputOk(iova: u64, levels: u32): bool { return signExtendedOk(iova, levels); }
   /** A range may not cross the hole between the halves: both ends valid, in the same half. */
-  @inline rangeOk(first: u64, last: u64, levels: u32): bool {
-    return this.inputOk(first, levels) && this.inputOk(last, levels) && (<i64>(first ^ last)) >= 0;
-  }
+  @inline rangeOk(first: u64, last: u64, levels: u32): bool { return sameHalfOk(first, last, levels); }
   @inline present(pte: u64): bool { return (pte & V) != 0; }
   /** A leaf has R, W or X; at level 0 every entry is read as a leaf (a pointer there is reserved). */
   @inline isLeaf(pte: u64, level: u32): bool { return level == 0 || (pte & RWX) != 0; }

@@ -1,6 +1,6 @@
 // Intel VT-d second-stage tables (3/4/5 levels). No present bit: an entry is present
 // when R or W is set. Bits: R 0, W 1, X 2, PS 7, A 8, D 9, address 51:12.
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psLeafOk, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, index9, psLeaf, psReserved, psLeafOk, leafBase } from './common';
 
 const R: u64 = 1;
 const W: u64 = 2;
@@ -16,7 +16,7 @@ const RESERVED_1G: u64 = 0x3FFF_F000;
   @inline levelsOk(levels: u32): bool { return levels >= 3 && levels <= 5; }
   /** Geometry: 4 KiB tables of 512 entries, 9 index bits a level above the 12-bit page offset. */
   @inline levelShift(level: u32): u32 { return levelShift(level); }
-  @inline index(input: u64, level: u32): u64 { return (input >> <u64>levelShift(level)) & 511; }
+  @inline index(input: u64, level: u32): u64 { return index9(input, level); }
   @inline tableEntries(): u32 { return 512; }
   /** Index bits of every level (the walker steps a cursor by them). */
   @inline indexBits(): u32 { return 9; }

@@ -1,6 +1,6 @@
 // x86-64 4/5-level paging as read by an IOMMU first stage (VT-d FS, AMD v2).
 // Bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, address 51:12, XD 63 (docs/formats.md).
-import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, psLeaf, psReserved, psLeafOk, leafBase } from './common';
+import { ADDRESS_MASK, PERM_R, PERM_W, PERM_X, PERM_U, levelShift, index9, signExtendedOk, sameHalfOk, psLeaf, psReserved, psLeafOk, leafBase } from './common';
 
 const P: u64 = 1;
 const RW: u64 = 2;
@@ -18,20 +18,14 @@ const RESERVED_1G: u64 = 0x3FFF_E000;
   @inline levelsOk(levels: u32): bool { return levels == 4 || levels == 5; }
   /** Geometry: 4 KiB tables of 512 entries, 9 index bits a level above the 12-bit page offset. */
   @inline levelShift(level: u32): u32 { return levelShift(level); }
-  @inline index(input: u64, level: u32): u64 { return (input >> <u64>levelShift(level)) & 511; }
+  @inline index(input: u64, level: u32): u64 { return index9(input, level); }
   @inline tableEntries(): u32 { return 512; }
   /** Index bits of every level (the walker steps a cursor by them). */
   @inline indexBits(): u32 { return 9; }
-  @inline inputOk(iova: u64, levels: u32): bool {
-    // Canonical: the bits above the top index bit are copies of it, so shifted down
-    // (arithmetically) they read 0 or -1, and one more reads 1 or 0.
-    const top = <u64>(levelShift(levels) - 1);
-    return <u64>((<i64>iova >> <i64>top) + 1) <= 1;
-  }
+  /** Canonical: bits 63:(12+9·levels−1) all equal. */
+  @inline inputOk(iova: u64, levels: u32): bool { return signExtendedOk(iova, levels); }
   /** A range may not cross the non-canonical hole: both ends canonical, in the same half. */
-  @inline rangeOk(first: u64, last: u64, levels: u32): bool {
-    return this.inputOk(first, levels) && this.inputOk(last, levels) && (<i64>(first ^ last)) >= 0;
-  }
+  @inline rangeOk(first: u64, last: u64, levels: u32): bool { return sameHalfOk(first, last, levels); }
   @inline present(pte: u64): bool { return (pte & P) != 0; }
   @inline isLeaf(pte: u64, level: u32): bool { return psLeaf(pte, level); }
   @inline reserved(pte: u64, level: u32, paMask: u64): bool {
