@@ -34,7 +34,8 @@ export function allows(perms: number, access: number): boolean {
 export function finishLeaf(view: TableView, space: SpaceDescriptor, iova: bigint, access: number, leaf: Leaf): WalkReport {
   if (!allows(leaf.perms, access)) return faultReport(FaultReason.PERMISSION, 1, leaf.level, iova);
   const adFaults = leaf.accessedBitRequired !== undefined && !space.ad;
-  if (adFaults && ((leaf.entry & leaf.accessedBitRequired!) === 0n || ((access & Access.WRITE) !== 0 && (leaf.entry & leaf.dirtyBit) === 0n))) {
+  // A lookup that asks for no access (leafEntry's) performs none: nothing to fault on.
+  if (adFaults && access !== 0 && ((leaf.entry & leaf.accessedBitRequired!) === 0n || ((access & Access.WRITE) !== 0 && (leaf.entry & leaf.dirtyBit) === 0n))) {
     return faultReport(FaultReason.ACCESS_FLAG, 1, leaf.level, iova);
   }
 

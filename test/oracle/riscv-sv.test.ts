@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { Access, FaultReason as F, Perm, type Translation } from '../../src/engine/types.js';
-import { oracleTranslate } from '../../src/oracle/index.js';
+import { oracleLeafEntry, oracleTranslate } from '../../src/oracle/index.js';
 import { fault, memoryWith, ok, PA_BITS, space } from './helpers.js';
 
 const { READ, WRITE, EXEC, USER } = Access;
@@ -138,5 +138,15 @@ describe('riscv-sv without hardware A/D update (ad off)', () => {
     expect(e.translate(off, 0x1000n, WRITE).fault).toBe(0);
     expect(e.translate(on, 0x1000n, WRITE).fault).toBe(0);
     expect(bits(on, 0x1000n)).toBe(A | D);
+  });
+
+  it('a leaf lookup asks for no access, so A and D clear are no fault there (leafEntry, dirty reads)', async () => {
+    const words = tables(pte(0xabcde000n, V | PR | PW));
+    expect(oracleLeafEntry(memoryWith(words), PA_BITS, space('riscv-sv', 3, ROOT), IOVA)).toMatchObject({ fault: 0, level: 0, addr: E0 });
+    const e = await Engine.create({ paBits: PA_BITS, physMemBytes: 4 << 20 });
+    for (const [addr, value] of words) e.phys.write64(addr, value);
+    const id = e.createSpace({ format: 'riscv-sv', levels: 3, root: ROOT });
+    expect(e.leafEntry(id, IOVA)).toMatchObject({ fault: 0, level: 0, addr: E0 });
+    expect(e.translate(id, IOVA, READ).fault).toBe(F.ACCESS_FLAG);
   });
 });
